@@ -1,0 +1,174 @@
+"""The `chemdepot` command line: the same use cases as the HTTP API."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from inventory.errors import InventoryError
+from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
+
+from .problems import ApiProblem
+from .services import Database, init_database, today
+from .settings import Settings
+from .tabular import export_stock, import_receipts
+
+app = typer.Typer(help="chemdepot: chemical-equipment depots, stock, dispatch and planning.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and seed.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Migrate the database to the latest schema and seed it from data/ if empty."""
+    settings = Settings()
+    counts = init_database(settings)
+    if counts:
+        console.print(f"seeded {settings.database_url}: " +
+                      ", ".join(f"{v} {k}" for k, v in counts.items()))
+    else:
+        console.print(f"{settings.database_url} is up to date (already seeded)")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default CHEMDEPOT_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default CHEMDEPOT_PORT")] = None,
+) -> None:
+    """Start the HTTP API (migrating and seeding first if needed)."""
+    import uvicorn
+
+    from .app import create_app
+
+    settings = Settings()
+    init_database(settings)
+    host = host or settings.host
+    port = port or settings.port
+    console.print(f"chemdepot on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def stock(
+    depot: Annotated[str | None, typer.Option(help="depot code, e.g. D-HNI")] = None,
+    item: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+    lot: Annotated[str | None, typer.Option()] = None,
+    by_lot: Annotated[bool, typer.Option("--by-lot", help="one row per lot")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 200,
+) -> None:
+    """Print stock on hand, reserved and available as a table."""
+    db = Database(Settings().database_url)
+    try:
+        with db.readers() as session:
+            page = list_stock(session, StockFilter(depot=depot, item=item, category=category,
+                                                   lot_no=lot),
+                              today=today(), group_by="lot" if by_lot else "item", limit=limit)
+    except InventoryError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    table = Table(title=f"stock ({page.total} rows)")
+    cols = ["depot", "item", "item_name"] + (["lot_no", "expiry_date", "status"] if by_lot else [])
+    cols += ["on_hand", "reserved", "available", "unusable"]
+    for col in cols:
+        table.add_column(col, justify="right" if col in ("on_hand", "reserved", "available",
+                                                          "unusable") else "left")
+    for row in page.items:
+        data = asdict(row)
+        table.add_row(*("" if data[c] is None else str(data[c]) for c in cols))
+    console.print(table)
+
+
+@app.command("alerts")
+def alerts_cmd(
+    depot: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[list[str] | None, typer.Option(help=f"one of {', '.join(ALERT_KINDS)}")] = None,
+    days: Annotated[int, typer.Option(min=0)] = 90,
+) -> None:
+    """Print what needs attention: below minimum, expiring, expired, calibration, quarantine."""
+    db = Database(Settings().database_url)
+    try:
+        with db.readers() as session:
+            found = alerts(session, today=today(), depot=depot,
+                           kinds=set(kind) if kind else None, expiring_within_days=days)
+    except InventoryError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    table = Table(title=f"alerts ({len(found)})")
+    for col in ("severity", "kind", "depot", "item", "message"):
+        table.add_column(col)
+    for a in found:
+        colour = "red" if a.severity == "critical" else "yellow"
+        table.add_row(f"[{colour}]{a.severity}[/]", a.kind, a.depot, a.item, a.message)
+    console.print(table)
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    actor: Annotated[str, typer.Option(help="who is importing")] = "cli",
+) -> None:
+    """Import receipts from a CSV or XLSX file: every row or none. Re-running the same
+    file posts nothing (its content hash is the idempotency key)."""
+    content = file.read_bytes()
+    key = "import-file-" + hashlib.sha256(content).hexdigest()[:40]
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        result, replayed = import_receipts(db, content, file.name, key=key, actor=actor,
+                                           max_rows=settings.max_import_rows)
+    except ApiProblem as exc:
+        console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
+        for err in exc.errors or []:
+            console.print(f"  row {err['row']}, {err['field']}: {err['message']}")
+        raise typer.Exit(1) from None
+    except InventoryError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    word = "already imported, nothing posted" if replayed else "posted"
+    console.print(f"{result['rows']} rows {word} ({len(result['movement_ids'])} movements)")
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Argument(help="file to write (.csv or .xlsx)")],
+    depot: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Export every lot on hand to CSV or XLSX (chosen by the file's extension)."""
+    fmt: Literal["csv", "xlsx"] = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
+    db = Database(Settings().database_url)
+    try:
+        with db.readers() as session:
+            content = export_stock(session, StockFilter(depot=depot, category=category), fmt,
+                                   today=today())
+    except InventoryError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    output.write_bytes(content)
+    console.print(f"wrote {output} ({len(content)} bytes)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,64 @@
+"""Typed FastAPI dependencies: the database, a read session, the actor, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy.orm import Session
+
+from .services import Database
+from .settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_read_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with db.readers() as session:
+        yield session
+
+
+def get_actor(
+    x_actor: Annotated[
+        str | None,
+        Header(max_length=80, description="Who is acting (until bearer-token auth lands)"),
+    ] = None,
+) -> str:
+    return x_actor or "anonymous"
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=1000, description="rows per page")] = 100,
+        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        description="Client-generated key (e.g. a UUID): a retry with the same key and body "
+        "returns the first answer and posts nothing; with another body it is refused (409).",
+    ),
+]
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ReadSession = Annotated[Session, Depends(get_read_session)]
+Actor = Annotated[str, Depends(get_actor)]
+PagingDep = Annotated[Paging, Depends()]

@@ -1,0 +1,126 @@
+"""RFC 9457 problem+json for every error, mapped from domain errors in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from inventory.errors import (
+    ConflictError,
+    IdempotencyRaceError,
+    InsufficientStockError,
+    InventoryError,
+    NotFoundError,
+    UnusableStockError,
+    ValidationError,
+)
+
+log = logging.getLogger("chemdepot.api")
+
+PROBLEM = "application/problem+json"
+
+_STATUS: list[tuple[type[InventoryError], int, str]] = [
+    (NotFoundError, 404, "Not found"),
+    (InsufficientStockError, 409, "Insufficient stock"),
+    (UnusableStockError, 409, "Stock not usable"),
+    (ConflictError, 409, "Conflict"),
+    (IdempotencyRaceError, 409, "Request in progress"),
+    (ValidationError, 422, "Invalid request"),
+]
+
+
+class ApiProblem(Exception):
+    """A problem raised by the API layer itself (bad upload, bad query combination)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.field = field
+        self.errors = errors
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    request: Request,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if field is not None:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+#: Tags of the tagged unions in request bodies; pydantic puts them in error locations.
+UNION_TAGS = frozenset(
+    {"receipt", "issue", "transfer", "transfer_receive", "count", "write_off", "reversal"}
+)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    """`body.receipt.quantity` -> `body.quantity`: name the field as the client sent it."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 2 and parts[0] == "body" and parts[1] in UNION_TAGS:
+        parts = [parts[0], *parts[2:]]
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(InventoryError)
+    async def _inventory(request: Request, exc: InventoryError) -> JSONResponse:
+        for cls, status, title in _STATUS:
+            if isinstance(exc, cls):
+                return problem(status, title, exc.message, request, field=exc.field)
+        return problem(400, "Bad request", exc.message, request, field=exc.field)
+
+    @app.exception_handler(ApiProblem)
+    async def _api(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(
+            exc.status, exc.title, exc.detail, request, field=exc.field, errors=exc.errors
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        first = errors[0]["field"] if errors else None
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem(422, "Invalid request", detail, request, field=first, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem(exc.status_code, title, str(exc.detail), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "Internal error", "the server failed; nothing was written", request)

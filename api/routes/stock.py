@@ -1,0 +1,308 @@
+"""Depots, items, stock, movements, alerts, import and export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from sqlalchemy import func, select
+
+from inventory import commands as c
+from inventory.errors import NotFoundError
+from inventory.ledger import Ledger
+from inventory.models import Condition, Depot, Item, ItemSubstitute, Location, Lot, VehicleType
+from inventory.queries import StockFilter, alerts, list_stock, stock_card, stock_detail
+
+from ..deps import Actor, DatabaseDep, IdempotencyKey, PagingDep, ReadSession, SettingsDep
+from ..schemas import (
+    AlertRead,
+    CardLineRead,
+    DepotDetail,
+    DepotRead,
+    Health,
+    ImportResult,
+    ItemRead,
+    MovementCreate,
+    MovementResult,
+    PageOf,
+    PickRead,
+    ReceiptCreate,
+    ReversalCreate,
+    StockCard,
+    StockDetailRead,
+    StockRowRead,
+    TransferCreate,
+    TransferReceiveCreate,
+    VehicleRead,
+    WriteOffCreate,
+    CountCreate,
+    IssueCreate,
+)
+from ..services import post_movement, today
+from ..tabular import export_stock, import_receipts
+
+router = APIRouter()
+
+CodeQuery = Annotated[str | None, Query(min_length=1, max_length=60)]
+
+
+@router.get("/health", tags=["meta"])
+def health(session: ReadSession) -> Health:
+    """Liveness and database reachability."""
+    depots = int(session.scalar(select(func.count()).select_from(Depot)) or 0)
+    return Health(status="ok", database=session.get_bind().dialect.name, depots=depots)
+
+
+@router.get("/depots", tags=["depots"])
+def list_depots(session: ReadSession) -> list[DepotRead]:
+    """Every depot with its town, zone, storage capacity and storage classes."""
+    return [DepotRead.model_validate(d) for d in session.scalars(select(Depot).order_by(Depot.code))]
+
+
+@router.get("/depots/{code}", tags=["depots"])
+def read_depot(code: str, session: ReadSession) -> DepotDetail:
+    """One depot with its vehicles and the storage its current stock takes up."""
+    depot = session.get(Depot, code)
+    if depot is None:
+        raise NotFoundError(f"unknown depot {code!r}", field="code")
+    vehicles = session.scalars(select(VehicleType).where(VehicleType.depot_code == code)).all()
+    from inventory.models import Balance
+
+    used = session.execute(
+        select(
+            func.coalesce(func.sum(Balance.on_hand * Item.unit_volume_m3), 0.0),
+            func.coalesce(func.sum(Balance.on_hand * Item.unit_weight_kg), 0.0),
+        )
+        .join(Item, Item.code == Balance.item_code)
+        .join(Location, Location.id == Balance.location_id)
+        .where(Location.depot_code == code)
+    ).one()
+    return DepotDetail(
+        **DepotRead.model_validate(depot).model_dump(),
+        province_name=depot.province.name_vi,
+        vehicles=[VehicleRead.model_validate(v) for v in vehicles],
+        used_m3=round(float(used[0]), 3),
+        used_kg=round(float(used[1]), 1),
+    )
+
+
+@router.get("/items", tags=["items"])
+def list_items(
+    session: ReadSession,
+    category: CodeQuery = None,
+) -> list[ItemRead]:
+    """The catalogue: unit of issue, weight, volume, cost, shelf life, tracking, substitutes."""
+    stmt = select(Item).order_by(Item.code)
+    if category:
+        stmt = stmt.where(Item.category == category)
+    subs: dict[str, list[str]] = {}
+    for s in session.scalars(select(ItemSubstitute).order_by(ItemSubstitute.rank)):
+        subs.setdefault(s.item_code, []).append(s.substitute_code)
+    return [
+        ItemRead(
+            code=i.code,
+            name_vi=i.name_vi,
+            name_en=i.name_en,
+            category=i.category,
+            unit=i.unit,
+            unit_weight_kg=i.unit_weight_kg,
+            unit_volume_m3=i.unit_volume_m3,
+            unit_cost_vnd=i.unit_cost_vnd,
+            shelf_life_days=i.shelf_life_days,
+            tracking=i.tracking.value,
+            storage_class=i.storage_class,
+            calibration_interval_days=i.calibration_interval_days,
+            substitutes=subs.get(i.code, []),
+        )
+        for i in session.scalars(stmt)
+    ]
+
+
+@router.get("/stock", tags=["stock"])
+def read_stock(
+    session: ReadSession,
+    paging: PagingDep,
+    depot: CodeQuery = None,
+    item: CodeQuery = None,
+    category: CodeQuery = None,
+    lot: CodeQuery = None,
+    condition: Condition | None = None,
+    group_by: Literal["item", "lot"] = "item",
+) -> PageOf[StockRowRead]:
+    """On hand, reserved and available per depot x item, or per lot with `group_by=lot`.
+    Available counts only serviceable, unexpired, calibrated stock not reserved."""
+    page = list_stock(
+        session,
+        StockFilter(depot=depot, item=item, category=category, lot_no=lot, condition=condition),
+        today=today(),
+        group_by=group_by,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return PageOf[StockRowRead](
+        items=[StockRowRead(**asdict(r)) for r in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/stock/export", tags=["stock"], response_class=Response)
+def export(
+    session: ReadSession,
+    format: Literal["csv", "xlsx"] = "csv",
+    depot: CodeQuery = None,
+    item: CodeQuery = None,
+    category: CodeQuery = None,
+) -> Response:
+    """Every lot on hand (filtered) as CSV or XLSX."""
+    content = export_stock(
+        session, StockFilter(depot=depot, item=item, category=category), format, today=today()
+    )
+    media = (
+        "text/csv; charset=utf-8"
+        if format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"stock-{depot or 'all'}.{format}"
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/stock/{depot}/{item}", tags=["stock"])
+def read_stock_detail(depot: str, item: str, session: ReadSession) -> StockDetailRead:
+    """One depot x item with its lots or serials, their expiry, calibration and condition."""
+    detail = stock_detail(session, depot, item, today=today())
+    return StockDetailRead.model_validate(asdict(detail))
+
+
+@router.get("/stock/{depot}/{item}/pick", tags=["stock"])
+def suggest_pick(
+    depot: str,
+    item: str,
+    session: ReadSession,
+    quantity: Annotated[int, Query(gt=0, le=10_000_000)],
+) -> list[PickRead]:
+    """Which lots to take `quantity` from: first expiry first out, usable stock only."""
+    picks = Ledger(session).pick_fefo(depot, item, quantity)
+    return [PickRead(lot_no=p.lot_no, expiry_date=p.expiry_date, quantity=p.quantity) for p in picks]
+
+
+def _command(body: MovementCreate) -> c.Command | tuple[str, int, str]:
+    if isinstance(body, ReceiptCreate):
+        return c.Receipt(
+            depot=body.depot, item=body.item, quantity=body.quantity, lot_no=body.lot_no,
+            expiry_date=body.expiry_date, calibration_due=body.calibration_due,
+            condition=body.condition, source=body.source, reference=body.reference,
+            note=body.note,
+        )
+    if isinstance(body, IssueCreate):
+        return c.Issue(
+            depot=body.depot, item=body.item, quantity=body.quantity, lot_no=body.lot_no,
+            reason=body.reason, reference=body.reference, destination=body.destination,
+            note=body.note,
+        )
+    if isinstance(body, TransferCreate):
+        return c.TransferOut(
+            from_depot=body.from_depot, to_depot=body.to_depot, item=body.item,
+            quantity=body.quantity, lot_no=body.lot_no, reference=body.reference, note=body.note,
+        )
+    if isinstance(body, TransferReceiveCreate):
+        return c.TransferReceive(transfer_id=body.transfer_id)
+    if isinstance(body, CountCreate):
+        return c.Count(
+            depot=body.depot, item=body.item, counted_quantity=body.counted_quantity,
+            lot_no=body.lot_no, reason=body.reason, reference=body.reference, note=body.note,
+        )
+    if isinstance(body, WriteOffCreate):
+        return c.WriteOff(
+            depot=body.depot, item=body.item, quantity=body.quantity, reason=body.reason,
+            lot_no=body.lot_no, reference=body.reference, note=body.note,
+        )
+    assert isinstance(body, ReversalCreate)
+    return ("reversal", body.movement_id, body.reason)
+
+
+@router.post("/movements", tags=["movements"], status_code=201)
+def create_movement(
+    body: MovementCreate,
+    db: DatabaseDep,
+    actor: Actor,
+    key: IdempotencyKey,
+    response: Response,
+) -> MovementResult:
+    """Post a receipt, issue, transfer (out, then `transfer_receive`), count, write-off or
+    reversal. All or nothing; a retry with the same Idempotency-Key posts nothing."""
+    result, replayed = post_movement(db, _command(body), key=key, actor=actor)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return MovementResult(**result, replayed=replayed)
+
+
+@router.get("/movements", tags=["movements"])
+def read_stock_card(
+    session: ReadSession,
+    paging: PagingDep,
+    depot: Annotated[str, Query(min_length=1, max_length=60)],
+    item: Annotated[str, Query(min_length=1, max_length=60)],
+    lot: CodeQuery = None,
+) -> StockCard:
+    """The stock card of a depot x item (optionally one lot): movements oldest first with
+    the running balance after each."""
+    page = stock_card(session, depot, item, lot_no=lot, limit=paging.limit, offset=paging.offset)
+    return StockCard(
+        depot=depot,
+        item=item,
+        lot_no=lot,
+        items=[CardLineRead(**asdict(line)) for line in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/alerts", tags=["alerts"])
+def read_alerts(
+    session: ReadSession,
+    depot: CodeQuery = None,
+    kind: Annotated[list[str] | None, Query(description="repeat to select several")] = None,
+    days: Annotated[int, Query(ge=0, le=3650, description="expiry look-ahead")] = 90,
+    calibration_days: Annotated[int, Query(ge=0, le=3650)] = 30,
+) -> list[AlertRead]:
+    """Below minimum, expiring within `days`, expired, calibration due within
+    `calibration_days` or overdue, quarantined, unserviceable or in repair."""
+    found = alerts(
+        session,
+        today=today(),
+        depot=depot,
+        kinds=set(kind) if kind else None,
+        expiring_within_days=days,
+        calibration_within_days=calibration_days,
+    )
+    return [AlertRead(**asdict(a)) for a in found]
+
+
+@router.post("/movements/import", tags=["movements"], status_code=201)
+def import_movements(
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Actor,
+    key: IdempotencyKey,
+    response: Response,
+    file: Annotated[UploadFile, File(description="CSV or XLSX of receipts")],
+) -> ImportResult:
+    """Import receipts from CSV or XLSX (columns depot, item, quantity, and optionally
+    lot_no, expiry_date, calibration_due, condition, source, reference, note). Every row
+    posts or none does; a refusal lists each bad row (header = row 1) and field."""
+    content = file.file.read()
+    result, replayed = import_receipts(
+        db, content, file.filename or "", key=key, actor=actor, max_rows=settings.max_import_rows
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ImportResult(**result, replayed=replayed)
+
+
+_ = Lot  # re-exported for type checkers of callers

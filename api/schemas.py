@@ -1,0 +1,316 @@
+"""Pydantic v2 schemas of the HTTP API (XCreate / XRead / XPage families)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from inventory.models import Condition
+
+T = TypeVar("T")
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+LotNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+PositiveQty = Annotated[StrictInt, Field(gt=0, le=10_000_000)]
+Text = Annotated[str, StringConstraints(max_length=500)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageOf(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: str
+    depots: int
+
+
+class ProvinceRead(BaseModel):
+    code: str
+    name_vi: str
+    name_en: str
+
+
+class DepotRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name_vi: str
+    name_en: str
+    town: str
+    node_id: str | None
+    province_code: str
+    zone: str
+    lat: float
+    lon: float
+    capacity_m3: float
+    capacity_kg: float
+    storage_classes: list[str]
+
+
+class VehicleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    vehicle_type: str
+    payload_kg: float
+    cargo_volume_m3: float
+    count: int
+    avg_speed_factor: float
+
+
+class DepotDetail(DepotRead):
+    province_name: str
+    vehicles: list[VehicleRead]
+    used_m3: float
+    used_kg: float
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name_vi: str
+    name_en: str
+    category: str
+    unit: str
+    unit_weight_kg: float
+    unit_volume_m3: float
+    unit_cost_vnd: int
+    shelf_life_days: int | None
+    tracking: str
+    storage_class: str
+    calibration_interval_days: int | None
+    substitutes: list[str]
+
+
+class StockRowRead(BaseModel):
+    depot: str
+    item: str
+    item_name: str
+    category: str
+    unit: str
+    on_hand: int
+    reserved: int
+    available: int
+    unusable: int
+    lot_no: str | None = None
+    expiry_date: dt.date | None = None
+    calibration_due: dt.date | None = None
+    condition: str | None = None
+    status: str | None = None
+
+
+class LotRead(BaseModel):
+    lot_no: str | None
+    expiry_date: dt.date | None
+    calibration_due: dt.date | None
+    condition: str
+    on_hand: int
+    reserved: int
+    status: str
+
+
+class StockDetailRead(BaseModel):
+    depot: str
+    item: str
+    item_name_vi: str
+    item_name_en: str
+    unit: str
+    tracking: str
+    on_hand: int
+    reserved: int
+    available: int
+    unusable: int
+    lots: list[LotRead]
+    policy: dict[str, int] | None
+
+
+class PickRead(BaseModel):
+    lot_no: str | None
+    expiry_date: dt.date | None
+    quantity: int
+
+
+# ----------------------------------------------------------------- movements
+class ReceiptCreate(Strict):
+    """Stock arriving at a depot from a supplier or domestic production."""
+
+    type: Literal["receipt"]
+    depot: Code
+    item: Code
+    quantity: PositiveQty
+    lot_no: LotNo | None = None
+    expiry_date: dt.date | None = None
+    calibration_due: dt.date | None = None
+    condition: Condition = Condition.SERVICEABLE
+    source: Literal["supplier", "production"] = "supplier"
+    reference: Text | None = None
+    note: Text | None = None
+
+
+class IssueCreate(Strict):
+    """Stock issued from a depot to units or to an incident location."""
+
+    type: Literal["issue"]
+    depot: Code
+    item: Code
+    quantity: PositiveQty
+    lot_no: LotNo | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "issue"
+    destination: Code | None = None
+    reference: Text | None = None
+    note: Text | None = None
+
+
+class TransferCreate(Strict):
+    """Ship stock to another depot: it sits in transit until received there."""
+
+    type: Literal["transfer"]
+    from_depot: Code
+    to_depot: Code
+    item: Code
+    quantity: PositiveQty
+    lot_no: LotNo | None = None
+    reference: Text | None = None
+    note: Text | None = None
+
+
+class TransferReceiveCreate(Strict):
+    """Receive a transfer at its destination depot."""
+
+    type: Literal["transfer_receive"]
+    transfer_id: Annotated[StrictInt, Field(gt=0)]
+
+
+class CountCreate(Strict):
+    """A physical count: sets on hand of one lot, booking the difference to adjustment."""
+
+    type: Literal["count"]
+    depot: Code
+    item: Code
+    counted_quantity: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    lot_no: LotNo | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "cycle_count"
+    reference: Text | None = None
+    note: Text | None = None
+
+
+class WriteOffCreate(Strict):
+    """Remove stock from the books to scrap."""
+
+    type: Literal["write_off"]
+    depot: Code
+    item: Code
+    quantity: PositiveQty
+    reason: Literal["expired", "damaged", "contaminated", "lost", "used_in_training", "other"]
+    lot_no: LotNo | None = None
+    reference: Text | None = None
+    note: Text | None = None
+
+
+class ReversalCreate(Strict):
+    """Correct a posted movement with a compensating one (the ledger is never edited)."""
+
+    type: Literal["reversal"]
+    movement_id: Annotated[StrictInt, Field(gt=0)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+MovementCreate = Annotated[
+    ReceiptCreate
+    | IssueCreate
+    | TransferCreate
+    | TransferReceiveCreate
+    | CountCreate
+    | WriteOffCreate
+    | ReversalCreate,
+    Field(discriminator="type"),
+]
+
+
+class MovementLine(BaseModel):
+    movement_id: int
+    kind: str
+    from_: str = Field(alias="from")
+    to: str
+    item: str
+    lot_no: str | None
+    quantity: int
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class MovementResult(BaseModel):
+    movement_ids: list[int]
+    lines: list[dict[str, Any]]
+    replayed: bool = False
+    transfer_id: int | None = None
+    transfer_status: str | None = None
+    previous_on_hand: int | None = None
+    counted_quantity: int | None = None
+
+
+class CardLineRead(BaseModel):
+    movement_id: int
+    posted_at: dt.datetime
+    kind: str
+    reason: str
+    reference: str | None
+    counterpart: str
+    lot_no: str | None
+    quantity_in: int
+    quantity_out: int
+    balance: int
+    actor: str
+
+
+class StockCard(BaseModel):
+    depot: str
+    item: str
+    lot_no: str | None
+    items: list[CardLineRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class AlertRead(BaseModel):
+    kind: str
+    severity: str
+    depot: str
+    item: str
+    message: str
+    lot_no: str | None = None
+    quantity: int | None = None
+    date: dt.date | None = None
+    days: int | None = None
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str
+    message: str
+
+
+class ImportResult(BaseModel):
+    rows: int
+    movement_ids: list[int]
+    replayed: bool = False
+
+
+class ConditionUpdate(Strict):
+    """Quarantine, release or mark a lot or serial unserviceable / in repair."""
+
+    item: Code
+    lot_no: LotNo
+    condition: Condition
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]

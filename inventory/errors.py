@@ -1,0 +1,40 @@
+"""Domain errors of the inventory; `api` maps each class to one HTTP status."""
+
+from __future__ import annotations
+
+
+class InventoryError(Exception):
+    """Base of every inventory error. `field` names the offending input, where one does."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFoundError(InventoryError):
+    """An unknown depot, item, lot, serial, reservation or transfer."""
+
+
+class ValidationError(InventoryError):
+    """Input that breaks a ledger rule whatever the stock (quantity, tracking, same depot)."""
+
+
+class InsufficientStockError(InventoryError):
+    """Not enough usable stock for the request; nothing was posted."""
+
+
+class UnusableStockError(InventoryError):
+    """The lot exists but may not be issued: expired, quarantined, unserviceable, out of calibration."""
+
+
+class ConflictError(InventoryError):
+    """The request clashes with the current state (a closed reservation, a serial already held)."""
+
+
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key was reused with a different payload."""
+
+
+class IdempotencyRaceError(InventoryError):
+    """Another request with the same key committed first; the caller should re-read it."""

@@ -1,0 +1,837 @@
+"""The ledger: every change of stock is a movement from one location to another,
+posted together with its balance update in the caller's transaction.
+
+Balances change only through guarded UPDATEs applied in a fixed key order
+(location id, lot id): a decrement succeeds only if enough stock is there when the
+row lock is held, so no balance goes negative however many writers run at once,
+and concurrent transactions never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .commands import (
+    Count,
+    Issue,
+    Receipt,
+    ReserveLine,
+    TransferOut,
+    TransferReceive,
+    WriteOff,
+)
+from .errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    IdempotencyRaceError,
+    InsufficientStockError,
+    NotFoundError,
+    UnusableStockError,
+    ValidationError,
+)
+from .models import (
+    NEGATIVE_ALLOWED,
+    Balance,
+    Condition,
+    Depot,
+    IdempotencyRecord,
+    Item,
+    Location,
+    LocationKind,
+    Lot,
+    Movement,
+    MovementKind,
+    Reservation,
+    ReservationStatus,
+    Tracking,
+    Transfer,
+    TransferStatus,
+)
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), name="ICT")
+
+#: Codes of the virtual locations every database has.
+VIRTUAL_LOCATIONS: dict[str, tuple[LocationKind, str]] = {
+    "SUPPLIER": (LocationKind.SUPPLIER, "Suppliers (purchases)"),
+    "PRODUCTION": (LocationKind.PRODUCTION, "Domestic production"),
+    "IN_TRANSIT": (LocationKind.IN_TRANSIT, "In transit between locations"),
+    "INCIDENT": (LocationKind.INCIDENT, "Incident sites (unspecified)"),
+    "ISSUED": (LocationKind.ISSUED, "Issued to units"),
+    "SCRAP": (LocationKind.SCRAP, "Scrap and write-offs"),
+    "ADJUSTMENT": (LocationKind.ADJUSTMENT, "Inventory count adjustments"),
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """Expiry and calibration dates are Vietnamese calendar dates."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VN_TZ).date()
+
+
+def lot_usability(lot: Lot, today: dt.date) -> str | None:
+    """Why a lot may not be issued, or None when it may."""
+    if lot.condition != Condition.SERVICEABLE:
+        return lot.condition.value
+    if lot.expiry_date is not None and lot.expiry_date < today:
+        return "expired"
+    if lot.calibration_due is not None and lot.calibration_due < today:
+        return "calibration overdue"
+    return None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What one posting did: the ledger lines it wrote."""
+
+    movement_ids: list[int]
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"movement_ids": self.movement_ids, "lines": self.lines, **self.extra}
+
+
+@dataclass(frozen=True)
+class PickLine:
+    lot_id: int
+    lot_no: str | None
+    expiry_date: dt.date | None
+    quantity: int
+
+
+def fingerprint(operation: str, payload: dict[str, Any]) -> str:
+    blob = json.dumps({"op": operation, "payload": payload}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Ledger:
+    """Ledger operations on one session. The caller owns the transaction: nothing
+    here commits, so a use case can post several movements atomically."""
+
+    def __init__(
+        self, session: Session, *, actor: str = "system", now: dt.datetime | None = None
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.now = now or utcnow()
+        self.today = local_date(self.now)
+        self._locations: dict[str, Location] = {}
+
+    # ------------------------------------------------------------------ lookups
+    def depot(self, code: str, field_name: str = "depot") -> Depot:
+        depot = self.session.get(Depot, code)
+        if depot is None:
+            raise NotFoundError(f"unknown depot {code!r}", field=field_name)
+        return depot
+
+    def item(self, code: str, field_name: str = "item") -> Item:
+        item = self.session.get(Item, code)
+        if item is None:
+            raise NotFoundError(f"unknown item {code!r}", field=field_name)
+        return item
+
+    def location(self, code: str, field_name: str = "location") -> Location:
+        cached = self._locations.get(code)
+        if cached is not None:
+            return cached
+        loc = self.session.scalars(select(Location).where(Location.code == code)).one_or_none()
+        if loc is None:
+            raise NotFoundError(f"unknown location {code!r}", field=field_name)
+        self._locations[code] = loc
+        return loc
+
+    def depot_location(self, depot_code: str, field_name: str = "depot") -> Location:
+        self.depot(depot_code, field_name)
+        return self.location(depot_location_code(depot_code), field_name)
+
+    def existing_lot(self, item: Item, lot_no: str | None) -> Lot:
+        """The lot a request names, enforcing the item's tracking mode."""
+        self._check_lot_no(item, lot_no)
+        if item.tracking == Tracking.NONE:
+            return self._bulk_lot(item)
+        lot = self.session.scalars(
+            select(Lot).where(Lot.item_code == item.code, Lot.lot_no == lot_no)
+        ).one_or_none()
+        if lot is None:
+            word = "serial" if item.tracking == Tracking.SERIAL else "lot"
+            raise NotFoundError(f"unknown {word} {lot_no!r} of item {item.code}", field="lot_no")
+        return lot
+
+    def _check_lot_no(self, item: Item, lot_no: str | None) -> None:
+        if item.tracking == Tracking.NONE and lot_no:
+            raise ValidationError(
+                f"item {item.code} is not lot-tracked: leave lot_no empty", field="lot_no"
+            )
+        if item.tracking != Tracking.NONE and not lot_no:
+            word = "serial number" if item.tracking == Tracking.SERIAL else "lot number"
+            raise ValidationError(
+                f"item {item.code} is {item.tracking.value}-tracked: a {word} is required",
+                field="lot_no",
+            )
+
+    def _check_serial_quantity(self, item: Item, quantity: int) -> None:
+        if item.tracking == Tracking.SERIAL and quantity != 1:
+            raise ValidationError(
+                f"item {item.code} is serial-tracked: quantity must be 1 per serial",
+                field="quantity",
+            )
+
+    def _bulk_lot(self, item: Item) -> Lot:
+        lot = self.session.scalars(
+            select(Lot).where(Lot.item_code == item.code, Lot.is_bulk.is_(True))
+        ).one_or_none()
+        if lot is None:
+            lot = Lot(
+                item_code=item.code,
+                lot_no=None,
+                is_bulk=True,
+                condition=Condition.SERVICEABLE,
+                created_at=self.now,
+            )
+            self.session.add(lot)
+            self.session.flush()
+        return lot
+
+    def balance(self, location_id: int, lot_id: int) -> tuple[int, int]:
+        """(on hand, reserved) of one location x lot; (0, 0) if never stocked."""
+        row = self.session.execute(
+            select(Balance.on_hand, Balance.reserved).where(
+                Balance.location_id == location_id, Balance.lot_id == lot_id
+            )
+        ).one_or_none()
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+    # ------------------------------------------------------------ the primitive
+    def _apply(
+        self, location: Location, lot: Lot, delta: int, *, from_reserved: bool = False
+    ) -> None:
+        """Change one balance; a guarded decrement raises InsufficientStockError."""
+        allow_negative = location.kind in NEGATIVE_ALLOWED
+        if delta >= 0 or allow_negative:
+            values = {
+                "location_id": location.id,
+                "lot_id": lot.id,
+                "item_code": lot.item_code,
+                "on_hand": delta,
+                "reserved": 0,
+                "allow_negative": allow_negative,
+            }
+            dialect = self.session.get_bind().dialect.name
+            ins = pg_insert(Balance) if dialect == "postgresql" else sqlite_insert(Balance)
+            stmt = ins.values(**values).on_conflict_do_update(
+                index_elements=[Balance.location_id, Balance.lot_id],
+                set_={"on_hand": Balance.on_hand + delta},
+            )
+            self.session.execute(stmt)
+            return
+        qty = -delta
+        guard = (
+            and_(Balance.reserved >= qty, Balance.on_hand >= qty)
+            if from_reserved
+            else Balance.on_hand - Balance.reserved >= qty
+        )
+        values_upd: dict[str, Any] = {"on_hand": Balance.on_hand - qty}
+        if from_reserved:
+            values_upd["reserved"] = Balance.reserved - qty
+        result = self.session.execute(
+            update(Balance)
+            .where(Balance.location_id == location.id, Balance.lot_id == lot.id, guard)
+            .values(**values_upd)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            on_hand, reserved = self.balance(location.id, lot.id)
+            what = lot.lot_no or lot.item_code
+            raise InsufficientStockError(
+                f"{location.code} holds {on_hand - reserved} available of {what} "
+                f"(on hand {on_hand}, reserved {reserved}); {qty} requested",
+                field="quantity",
+            )
+
+    def _post(
+        self,
+        kind: MovementKind,
+        source: Location,
+        target: Location,
+        lot: Lot,
+        quantity: int,
+        *,
+        reason: str,
+        reference: str | None = None,
+        note: str | None = None,
+        idempotency_key: str | None = None,
+        from_reserved: bool = False,
+        reverses_id: int | None = None,
+    ) -> Movement:
+        """Post one movement and its two balance changes, locking in key order."""
+        if quantity <= 0:
+            raise ValidationError("quantity must be greater than zero", field="quantity")
+        if source.id == target.id:
+            raise ValidationError("a movement needs two different locations", field="to")
+        changes = sorted(
+            [(source, -quantity, from_reserved), (target, quantity, False)],
+            key=lambda c: (c[0].id, lot.id),
+        )
+        for loc, delta, reserved_flag in changes:
+            self._apply(loc, lot, delta, from_reserved=reserved_flag)
+        movement = Movement(
+            kind=kind,
+            from_location_id=source.id,
+            to_location_id=target.id,
+            item_code=lot.item_code,
+            lot_id=lot.id,
+            quantity=quantity,
+            reason=reason,
+            reference=reference,
+            note=note,
+            actor=self.actor,
+            posted_at=self.now,
+            idempotency_key=idempotency_key,
+            reverses_id=reverses_id,
+        )
+        self.session.add(movement)
+        self.session.flush()
+        return movement
+
+    def _line(self, movement: Movement, lot: Lot, source: Location, target: Location) -> dict[str, Any]:
+        return {
+            "movement_id": movement.id,
+            "kind": movement.kind.value,
+            "from": source.code,
+            "to": target.code,
+            "item": lot.item_code,
+            "lot_no": lot.lot_no,
+            "quantity": movement.quantity,
+        }
+
+    # --------------------------------------------------------------- use cases
+    def receive(self, cmd: Receipt, *, key: str | None = None) -> Posted:
+        item = self.item(cmd.item)
+        target = self.depot_location(cmd.depot)
+        self._check_lot_no(item, cmd.lot_no)
+        self._check_serial_quantity(item, cmd.quantity)
+        self._check_storage(item, cmd.depot)
+        lot = self._lot_for_receipt(item, cmd)
+        source = self.location({"supplier": "SUPPLIER", "production": "PRODUCTION"}.get(
+            cmd.source, "ADJUSTMENT"
+        ))
+        movement = self._post(
+            MovementKind.RECEIPT,
+            source,
+            target,
+            lot,
+            cmd.quantity,
+            reason=cmd.source,
+            reference=cmd.reference,
+            note=cmd.note,
+            idempotency_key=key,
+        )
+        return Posted([movement.id], [self._line(movement, lot, source, target)])
+
+    def _check_storage(self, item: Item, depot_code: str) -> None:
+        depot = self.depot(depot_code)
+        if item.storage_class not in depot.storage_classes:
+            raise ValidationError(
+                f"depot {depot.code} has no {item.storage_class} storage for item {item.code}",
+                field="depot",
+            )
+
+    def _lot_for_receipt(self, item: Item, cmd: Receipt) -> Lot:
+        if item.tracking == Tracking.NONE:
+            if cmd.expiry_date or cmd.calibration_due:
+                raise ValidationError(
+                    f"item {item.code} is not lot-tracked: no expiry or calibration date",
+                    field="expiry_date" if cmd.expiry_date else "calibration_due",
+                )
+            return self._bulk_lot(item)
+        if item.shelf_life_days is not None and cmd.expiry_date is None:
+            existing = self.session.scalars(
+                select(Lot).where(Lot.item_code == item.code, Lot.lot_no == cmd.lot_no)
+            ).one_or_none()
+            if existing is None:
+                raise ValidationError(
+                    f"item {item.code} has a shelf life: expiry_date is required for a new lot",
+                    field="expiry_date",
+                )
+        lot = self.session.scalars(
+            select(Lot).where(Lot.item_code == item.code, Lot.lot_no == cmd.lot_no)
+        ).one_or_none()
+        if lot is None:
+            lot = Lot(
+                item_code=item.code,
+                lot_no=cmd.lot_no,
+                is_bulk=False,
+                expiry_date=cmd.expiry_date,
+                calibration_due=cmd.calibration_due,
+                condition=cmd.condition,
+                created_at=self.now,
+            )
+            self.session.add(lot)
+            self.session.flush()
+            return lot
+        if cmd.expiry_date is not None and lot.expiry_date != cmd.expiry_date:
+            raise ConflictError(
+                f"lot {cmd.lot_no} of {item.code} exists with expiry {lot.expiry_date}",
+                field="expiry_date",
+            )
+        if item.tracking == Tracking.SERIAL:
+            held = self.session.scalar(
+                select(func.coalesce(func.sum(Balance.on_hand), 0))
+                .join(Location, Location.id == Balance.location_id)
+                .where(
+                    Balance.lot_id == lot.id,
+                    Location.kind.in_([LocationKind.DEPOT, LocationKind.IN_TRANSIT]),
+                )
+            )
+            if held:
+                raise ConflictError(
+                    f"serial {cmd.lot_no} of {item.code} is already in stock", field="lot_no"
+                )
+        return lot
+
+    def _usable_or_raise(self, lot: Lot, field_name: str = "lot_no") -> None:
+        why = lot_usability(lot, self.today)
+        if why is not None:
+            raise UnusableStockError(
+                f"{lot.item_code} {lot.lot_no or ''} cannot be issued: {why}".replace("  ", " "),
+                field=field_name,
+            )
+
+    def issue(self, cmd: Issue, *, key: str | None = None) -> Posted:
+        item = self.item(cmd.item)
+        source = self.depot_location(cmd.depot)
+        lot = self.existing_lot(item, cmd.lot_no)
+        self._check_serial_quantity(item, cmd.quantity)
+        self._usable_or_raise(lot)
+        target = self.location(cmd.destination or "ISSUED", "destination")
+        if target.kind not in (LocationKind.ISSUED, LocationKind.INCIDENT):
+            raise ValidationError(
+                "an issue goes to units (ISSUED) or an incident location; use a transfer "
+                "to move stock between depots",
+                field="destination",
+            )
+        movement = self._post(
+            MovementKind.ISSUE,
+            source,
+            target,
+            lot,
+            cmd.quantity,
+            reason=cmd.reason,
+            reference=cmd.reference,
+            note=cmd.note,
+            idempotency_key=key,
+        )
+        return Posted([movement.id], [self._line(movement, lot, source, target)])
+
+    def transfer_out(self, cmd: TransferOut, *, key: str | None = None) -> Posted:
+        item = self.item(cmd.item)
+        source = self.depot_location(cmd.from_depot, "from_depot")
+        self.depot(cmd.to_depot, "to_depot")
+        self._check_storage(item, cmd.to_depot)
+        lot = self.existing_lot(item, cmd.lot_no)
+        self._check_serial_quantity(item, cmd.quantity)
+        self._usable_or_raise(lot)
+        transit = self.location("IN_TRANSIT")
+        movement = self._post(
+            MovementKind.TRANSFER_OUT,
+            source,
+            transit,
+            lot,
+            cmd.quantity,
+            reason="transfer",
+            reference=cmd.reference,
+            note=cmd.note,
+            idempotency_key=key,
+        )
+        transfer = Transfer(
+            from_depot=cmd.from_depot,
+            to_depot=cmd.to_depot,
+            item_code=item.code,
+            lot_id=lot.id,
+            quantity=cmd.quantity,
+            status=TransferStatus.IN_TRANSIT,
+            shipped_at=self.now,
+        )
+        self.session.add(transfer)
+        self.session.flush()
+        movement.reference = movement.reference or f"transfer:{transfer.id}"
+        return Posted(
+            [movement.id],
+            [self._line(movement, lot, source, transit)],
+            {"transfer_id": transfer.id, "transfer_status": transfer.status.value},
+        )
+
+    def transfer_receive(self, cmd: TransferReceive, *, key: str | None = None) -> Posted:
+        transfer = self.session.get(Transfer, cmd.transfer_id, with_for_update=True)
+        if transfer is None:
+            raise NotFoundError(f"unknown transfer {cmd.transfer_id}", field="transfer_id")
+        if transfer.status != TransferStatus.IN_TRANSIT:
+            raise ConflictError(
+                f"transfer {transfer.id} was already received", field="transfer_id"
+            )
+        lot = self.session.get_one(Lot, transfer.lot_id)
+        transit = self.location("IN_TRANSIT")
+        target = self.depot_location(transfer.to_depot, "to_depot")
+        movement = self._post(
+            MovementKind.TRANSFER_IN,
+            transit,
+            target,
+            lot,
+            transfer.quantity,
+            reason="transfer",
+            reference=f"transfer:{transfer.id}",
+            idempotency_key=key,
+        )
+        transfer.status = TransferStatus.RECEIVED
+        transfer.received_at = self.now
+        return Posted(
+            [movement.id],
+            [self._line(movement, lot, transit, target)],
+            {"transfer_id": transfer.id, "transfer_status": transfer.status.value},
+        )
+
+    def count(self, cmd: Count, *, key: str | None = None) -> Posted:
+        item = self.item(cmd.item)
+        location = self.depot_location(cmd.depot)
+        lot = self.existing_lot(item, cmd.lot_no)
+        if item.tracking == Tracking.SERIAL and cmd.counted_quantity > 1:
+            raise ValidationError(
+                "a serial is counted as 0 or 1", field="counted_quantity"
+            )
+        on_hand, reserved = self.balance(location.id, lot.id)
+        diff = cmd.counted_quantity - on_hand
+        extra = {"previous_on_hand": on_hand, "counted_quantity": cmd.counted_quantity}
+        if diff == 0:
+            return Posted([], [], extra)
+        if cmd.counted_quantity < reserved:
+            raise ConflictError(
+                f"counted {cmd.counted_quantity} is below the {reserved} reserved on this lot: "
+                "void or reduce the reservations first",
+                field="counted_quantity",
+            )
+        adjustment = self.location("ADJUSTMENT")
+        source, target = (adjustment, location) if diff > 0 else (location, adjustment)
+        movement = self._post(
+            MovementKind.COUNT,
+            source,
+            target,
+            lot,
+            abs(diff),
+            reason=cmd.reason,
+            reference=cmd.reference,
+            note=cmd.note,
+            idempotency_key=key,
+        )
+        return Posted([movement.id], [self._line(movement, lot, source, target)], extra)
+
+    def write_off(self, cmd: WriteOff, *, key: str | None = None) -> Posted:
+        item = self.item(cmd.item)
+        source = self.depot_location(cmd.depot)
+        lot = self.existing_lot(item, cmd.lot_no)
+        self._check_serial_quantity(item, cmd.quantity)
+        scrap = self.location("SCRAP")
+        movement = self._post(
+            MovementKind.WRITE_OFF,
+            source,
+            scrap,
+            lot,
+            cmd.quantity,
+            reason=cmd.reason,
+            reference=cmd.reference,
+            note=cmd.note,
+            idempotency_key=key,
+        )
+        return Posted([movement.id], [self._line(movement, lot, source, scrap)])
+
+    def reverse(self, movement_id: int, *, reason: str, key: str | None = None) -> Posted:
+        """Correct a mistake with a compensating movement; the original stays."""
+        original = self.session.get(Movement, movement_id)
+        if original is None:
+            raise NotFoundError(f"unknown movement {movement_id}", field="movement_id")
+        already = self.session.scalar(
+            select(func.count()).select_from(Movement).where(Movement.reverses_id == movement_id)
+        )
+        if already:
+            raise ConflictError(f"movement {movement_id} was already reversed", field="movement_id")
+        if original.reverses_id is not None:
+            raise ConflictError("a reversal cannot itself be reversed", field="movement_id")
+        lot = self.session.get_one(Lot, original.lot_id)
+        source = self.session.get_one(Location, original.to_location_id)
+        target = self.session.get_one(Location, original.from_location_id)
+        movement = self._post(
+            MovementKind.REVERSAL,
+            source,
+            target,
+            lot,
+            original.quantity,
+            reason=reason,
+            reference=f"reversal:{movement_id}",
+            idempotency_key=key,
+            reverses_id=movement_id,
+        )
+        return Posted([movement.id], [self._line(movement, lot, source, target)])
+
+    def set_condition(self, item_code: str, lot_no: str | None, condition: Condition) -> Lot:
+        """Quarantine, release or mark a lot / serial unserviceable."""
+        item = self.item(item_code)
+        lot = self.existing_lot(item, lot_no)
+        if lot.is_bulk:
+            raise ValidationError("untracked items have no condition of their own", field="lot_no")
+        lot.condition = condition
+        return lot
+
+    # ------------------------------------------------------------ reservations
+    def reserve(self, lines: Sequence[ReserveLine], reference: str) -> list[Reservation]:
+        """Hold stock for a plan, all lines or none. Lines without a lot are picked FEFO."""
+        planned: list[tuple[Location, Lot, int]] = []
+        for n, line in enumerate(lines):
+            item = self.item(line.item, f"lines[{n}].item")
+            location = self.depot_location(line.depot, f"lines[{n}].depot")
+            if line.lot_no is None and item.tracking != Tracking.NONE:
+                for pick in self.pick_fefo(line.depot, line.item, line.quantity):
+                    planned.append((location, self.session.get_one(Lot, pick.lot_id), pick.quantity))
+                continue
+            lot = self.existing_lot(item, line.lot_no)
+            self._check_serial_quantity(item, line.quantity)
+            self._usable_or_raise(lot, f"lines[{n}].lot_no")
+            planned.append((location, lot, line.quantity))
+        merged: dict[tuple[int, int], tuple[Location, Lot, int]] = {}
+        for location, lot, qty in planned:
+            prev = merged.get((location.id, lot.id))
+            merged[(location.id, lot.id)] = (location, lot, qty + (prev[2] if prev else 0))
+        reservations = []
+        for key_ in sorted(merged):
+            location, lot, qty = merged[key_]
+            result = self.session.execute(
+                update(Balance)
+                .where(
+                    Balance.location_id == location.id,
+                    Balance.lot_id == lot.id,
+                    Balance.on_hand - Balance.reserved >= qty,
+                )
+                .values(reserved=Balance.reserved + qty)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                on_hand, reserved = self.balance(location.id, lot.id)
+                raise InsufficientStockError(
+                    f"{location.code} holds {on_hand - reserved} available of "
+                    f"{lot.lot_no or lot.item_code}; {qty} to reserve",
+                    field="quantity",
+                )
+            reservation = Reservation(
+                location_id=location.id,
+                lot_id=lot.id,
+                item_code=lot.item_code,
+                quantity=qty,
+                status=ReservationStatus.PENDING,
+                reference=reference,
+                actor=self.actor,
+                created_at=self.now,
+            )
+            self.session.add(reservation)
+            reservations.append(reservation)
+        self.session.flush()
+        return reservations
+
+    def _pending(self, reservation_id: int) -> Reservation:
+        reservation = self.session.get(Reservation, reservation_id, with_for_update=True)
+        if reservation is None:
+            raise NotFoundError(f"unknown reservation {reservation_id}", field="reservation_id")
+        if reservation.status != ReservationStatus.PENDING:
+            raise ConflictError(
+                f"reservation {reservation_id} is already {reservation.status.value}",
+                field="reservation_id",
+            )
+        return reservation
+
+    def post_reservation(
+        self,
+        reservation_id: int,
+        *,
+        to_location: str = "IN_TRANSIT",
+        kind: MovementKind = MovementKind.DISPATCH,
+        key: str | None = None,
+    ) -> Movement:
+        """Turn a pending reservation into a movement out of the depot."""
+        reservation = self._pending(reservation_id)
+        lot = self.session.get_one(Lot, reservation.lot_id)
+        source = self.session.get_one(Location, reservation.location_id)
+        target = self.location(to_location, "to_location")
+        movement = self._post(
+            kind,
+            source,
+            target,
+            lot,
+            reservation.quantity,
+            reason="dispatch",
+            reference=reservation.reference,
+            idempotency_key=key,
+            from_reserved=True,
+        )
+        reservation.status = ReservationStatus.POSTED
+        reservation.closed_at = self.now
+        return movement
+
+    def void_reservation(self, reservation_id: int) -> Reservation:
+        reservation = self._pending(reservation_id)
+        result = self.session.execute(
+            update(Balance)
+            .where(
+                Balance.location_id == reservation.location_id,
+                Balance.lot_id == reservation.lot_id,
+                Balance.reserved >= reservation.quantity,
+            )
+            .values(reserved=Balance.reserved - reservation.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError("balance out of step with reservation", field="reservation_id")
+        reservation.status = ReservationStatus.VOIDED
+        reservation.closed_at = self.now
+        return reservation
+
+    def move_between(
+        self,
+        from_code: str,
+        to_code: str,
+        item_code: str,
+        lot_id: int,
+        quantity: int,
+        *,
+        kind: MovementKind,
+        reason: str,
+        reference: str | None = None,
+    ) -> Movement:
+        """A movement between two named locations (e.g. in-transit to an incident)."""
+        lot = self.session.get(Lot, lot_id)
+        if lot is None or lot.item_code != item_code:
+            raise NotFoundError(f"unknown lot {lot_id} of {item_code}", field="lot_id")
+        return self._post(
+            kind,
+            self.location(from_code, "from"),
+            self.location(to_code, "to"),
+            lot,
+            quantity,
+            reason=reason,
+            reference=reference,
+        )
+
+    # ------------------------------------------------------------------ picking
+    def pick_fefo(self, depot_code: str, item_code: str, quantity: int) -> list[PickLine]:
+        """Lots to take `quantity` from, first expiry first out; only usable stock."""
+        item = self.item(item_code)
+        location = self.depot_location(depot_code)
+        rows = self.session.execute(
+            select(Lot, Balance.on_hand - Balance.reserved)
+            .join(Balance, Balance.lot_id == Lot.id)
+            .where(
+                Balance.location_id == location.id,
+                Lot.item_code == item.code,
+                Balance.on_hand - Balance.reserved > 0,
+            )
+        ).all()
+        usable = [(lot, int(avail)) for lot, avail in rows if lot_usability(lot, self.today) is None]
+        usable.sort(key=lambda r: (r[0].expiry_date or dt.date.max, r[0].id))
+        picks: list[PickLine] = []
+        remaining = quantity
+        for lot, avail in usable:
+            if remaining <= 0:
+                break
+            take = min(avail, remaining)
+            picks.append(PickLine(lot.id, lot.lot_no, lot.expiry_date, take))
+            remaining -= take
+        if remaining > 0:
+            raise InsufficientStockError(
+                f"{depot_code} holds {quantity - remaining} usable {item_code}; "
+                f"{quantity} requested",
+                field="quantity",
+            )
+        return picks
+
+
+def depot_location_code(depot_code: str) -> str:
+    return f"DEPOT/{depot_code}"
+
+
+def run_idempotent(
+    session: Session,
+    key: str | None,
+    operation: str,
+    payload: dict[str, Any],
+    action: Callable[[], dict[str, Any]],
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Run `action` once per key. Returns (response, replayed).
+
+    The key is claimed before the action runs, so a concurrent request with the same
+    key blocks on the row until the first commits and then fails with
+    IdempotencyRaceError; the caller rolls back and calls again to read the answer."""
+    if key is None:
+        return action(), False
+    digest = fingerprint(operation, payload)
+    existing = session.get(IdempotencyRecord, key)
+    if existing is not None:
+        if existing.fingerprint != digest or existing.operation != operation:
+            raise IdempotencyConflictError(
+                f"idempotency key {key!r} was used for a different request", field="Idempotency-Key"
+            )
+        return dict(existing.response), True
+    record = IdempotencyRecord(
+        key=key, fingerprint=digest, operation=operation, response={}, created_at=now or utcnow()
+    )
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise IdempotencyRaceError(f"idempotency key {key!r} is being used") from exc
+    response = action()
+    record.response = response
+    session.flush()
+    return response, False
+
+
+def ensure_virtual_locations(session: Session) -> None:
+    existing = set(session.scalars(select(Location.code)))
+    for code, (kind, name) in VIRTUAL_LOCATIONS.items():
+        if code not in existing:
+            session.add(Location(code=code, kind=kind, name=name))
+    session.flush()
+
+
+def ensure_depot_location(session: Session, depot: Depot) -> Location:
+    code = depot_location_code(depot.code)
+    loc = session.scalars(select(Location).where(Location.code == code)).one_or_none()
+    if loc is None:
+        loc = Location(code=code, kind=LocationKind.DEPOT, depot_code=depot.code, name=depot.name_en)
+        session.add(loc)
+        session.flush()
+    return loc
+
+
+def iter_chunks(values: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

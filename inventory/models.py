@@ -1,0 +1,344 @@
+"""SQLAlchemy 2 models of the stock of record.
+
+The ledger (`Movement`) is append-only; `Balance` rows are a cache of the ledger
+kept in step inside the same transaction, so "what do I hold" is a key lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every table of the inventory."""
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Store enums by value as plain strings (readable in SQL, portable across dialects)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=24,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class LocationKind(enum.StrEnum):
+    """Physical locations hold stock; virtual ones are the other side of every movement."""
+
+    DEPOT = "depot"
+    SUPPLIER = "supplier"
+    PRODUCTION = "production"
+    IN_TRANSIT = "in_transit"
+    INCIDENT = "incident"
+    ISSUED = "issued"
+    SCRAP = "scrap"
+    ADJUSTMENT = "adjustment"
+
+
+#: Kinds whose balance may go negative: the sources of the double entry.
+NEGATIVE_ALLOWED = frozenset({LocationKind.SUPPLIER, LocationKind.PRODUCTION, LocationKind.ADJUSTMENT})
+
+
+class Tracking(enum.StrEnum):
+    NONE = "none"
+    LOT = "lot"
+    SERIAL = "serial"
+
+
+class Condition(enum.StrEnum):
+    SERVICEABLE = "serviceable"
+    UNSERVICEABLE = "unserviceable"
+    IN_REPAIR = "in_repair"
+    QUARANTINED = "quarantined"
+
+
+class MovementKind(enum.StrEnum):
+    RECEIPT = "receipt"
+    ISSUE = "issue"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    COUNT = "count"
+    WRITE_OFF = "write_off"
+    DISPATCH = "dispatch"
+    DELIVERY = "delivery"
+    REVERSAL = "reversal"
+
+
+class ReservationStatus(enum.StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    VOIDED = "voided"
+
+
+class TransferStatus(enum.StrEnum):
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+
+
+class Province(Base):
+    __tablename__ = "provinces"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    unit_type: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(120))
+    centre_name: Mapped[str] = mapped_column(String(80))
+    centre_lat: Mapped[float] = mapped_column(Float)
+    centre_lon: Mapped[float] = mapped_column(Float)
+
+
+class Depot(Base):
+    __tablename__ = "depots"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(160))
+    name_en: Mapped[str] = mapped_column(String(160))
+    town: Mapped[str] = mapped_column(String(80))
+    node_id: Mapped[str | None] = mapped_column(String(40))
+    province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
+    zone: Mapped[str] = mapped_column(String(20))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    capacity_m3: Mapped[float] = mapped_column(Float)
+    capacity_kg: Mapped[float] = mapped_column(Float)
+    storage_classes: Mapped[list[str]] = mapped_column(JSON)
+
+    province: Mapped[Province] = relationship()
+
+
+class Location(Base):
+    """A place stock can be: a depot or one of the virtual counterparts."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[LocationKind] = mapped_column(_enum(LocationKind, "location_kind"))
+    depot_code: Mapped[str | None] = mapped_column(ForeignKey("depots.code"), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    unit_weight_kg: Mapped[float] = mapped_column(Float)
+    unit_volume_m3: Mapped[float] = mapped_column(Float)
+    unit_cost_vnd: Mapped[int] = mapped_column(BigInteger)
+    shelf_life_days: Mapped[int | None] = mapped_column(Integer)
+    tracking: Mapped[Tracking] = mapped_column(_enum(Tracking, "tracking"))
+    storage_class: Mapped[str] = mapped_column(String(20))
+    calibration_interval_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class ItemSubstitute(Base):
+    """`substitute_code` may be issued in place of `item_code`; lower rank is preferred."""
+
+    __tablename__ = "item_substitutes"
+
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"), primary_key=True)
+    substitute_code: Mapped[str] = mapped_column(ForeignKey("items.code"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Lot(Base):
+    """A lot of a lot-tracked item, one serial of a serial-tracked item, or the single
+    implicit bulk lot of an untracked item (`lot_no` is NULL then), so every balance
+    and movement can point at a lot."""
+
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("item_code", "lot_no", name="uq_lot_item_lot_no"),
+        Index("ix_lot_bulk", "item_code", "is_bulk"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    lot_no: Mapped[str | None] = mapped_column(String(60))
+    is_bulk: Mapped[bool] = mapped_column(Boolean, default=False)
+    expiry_date: Mapped[dt.date | None] = mapped_column(Date)
+    calibration_due: Mapped[dt.date | None] = mapped_column(Date)
+    condition: Mapped[Condition] = mapped_column(
+        _enum(Condition, "condition"), default=Condition.SERVICEABLE
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a client key; a retry gets it back and posts nothing."""
+
+    __tablename__ = "idempotency_records"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(40))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Movement(Base):
+    """One line of the append-only ledger: `quantity` of a lot from one location to another."""
+
+    __tablename__ = "movements"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_movement_quantity_positive"),
+        CheckConstraint("from_location_id <> to_location_id", name="ck_movement_distinct"),
+        Index("ix_movement_from", "from_location_id", "item_code", "id"),
+        Index("ix_movement_to", "to_location_id", "item_code", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[MovementKind] = mapped_column(_enum(MovementKind, "movement_kind"))
+    from_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    to_location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(80))
+    posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
+
+
+class Balance(Base):
+    """On hand and reserved per location x lot (the item is the lot's item)."""
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0 OR allow_negative", name="ck_balance_on_hand"),
+        CheckConstraint("reserved >= 0", name="ck_balance_reserved_nonneg"),
+        CheckConstraint("reserved <= on_hand OR allow_negative", name="ck_balance_reserved_le"),
+        Index("ix_balance_item", "item_code", "location_id"),
+    )
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    on_hand: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    allow_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reservation(Base):
+    """Two-phase hold on stock: pending, then posted (movements) or voided."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_reservation_quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ReservationStatus] = mapped_column(
+        _enum(ReservationStatus, "reservation_status"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(120), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Transfer(Base):
+    """A depot-to-depot transfer: out to in-transit, later received at the destination."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_transfer_quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_depot: Mapped[str] = mapped_column(ForeignKey("depots.code"))
+    to_depot: Mapped[str] = mapped_column(ForeignKey("depots.code"))
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[TransferStatus] = mapped_column(_enum(TransferStatus, "transfer_status"))
+    shipped_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class StockPolicy(Base):
+    __tablename__ = "stock_policies"
+    __table_args__ = (
+        CheckConstraint(
+            "min_qty >= 0 AND min_qty <= target_qty AND target_qty <= max_qty",
+            name="ck_policy_order",
+        ),
+    )
+
+    depot_code: Mapped[str] = mapped_column(ForeignKey("depots.code"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"), primary_key=True)
+    min_qty: Mapped[int] = mapped_column(Integer)
+    target_qty: Mapped[int] = mapped_column(Integer)
+    max_qty: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20), default="planner")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class VehicleType(Base):
+    """A group of identical vehicles based at a depot."""
+
+    __tablename__ = "vehicles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    depot_code: Mapped[str] = mapped_column(ForeignKey("depots.code"), index=True)
+    vehicle_type: Mapped[str] = mapped_column(String(40))
+    payload_kg: Mapped[float] = mapped_column(Float)
+    cargo_volume_m3: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+    avg_speed_factor: Mapped[float] = mapped_column(Float, default=1.0)

@@ -1,0 +1,498 @@
+"""Read models for depot managers: stock by depot x item or lot, stock cards, alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from .errors import NotFoundError, ValidationError
+from .ledger import depot_location_code, lot_usability
+from .models import (
+    Balance,
+    Condition,
+    Depot,
+    Item,
+    Location,
+    LocationKind,
+    Lot,
+    Movement,
+    StockPolicy,
+    Tracking,
+)
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    depot: str | None = None
+    item: str | None = None
+    category: str | None = None
+    lot_no: str | None = None
+    condition: Condition | None = None
+    include_empty: bool = False
+
+
+@dataclass(frozen=True)
+class StockRow:
+    depot: str
+    item: str
+    item_name: str
+    category: str
+    unit: str
+    on_hand: int
+    reserved: int
+    available: int
+    unusable: int
+    lot_no: str | None = None
+    expiry_date: dt.date | None = None
+    calibration_due: dt.date | None = None
+    condition: str | None = None
+    status: str | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def _usable_clause(today: dt.date) -> object:
+    return and_(
+        Lot.condition == Condition.SERVICEABLE,
+        or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today),
+        or_(Lot.calibration_due.is_(None), Lot.calibration_due >= today),
+    )
+
+
+def _filtered(stmt: Select[tuple[object, ...]], flt: StockFilter) -> Select[tuple[object, ...]]:
+    stmt = stmt.where(Location.kind == LocationKind.DEPOT)
+    if flt.depot:
+        stmt = stmt.where(Location.depot_code == flt.depot)
+    if flt.item:
+        stmt = stmt.where(Item.code == flt.item)
+    if flt.category:
+        stmt = stmt.where(Item.category == flt.category)
+    if flt.lot_no:
+        stmt = stmt.where(Lot.lot_no == flt.lot_no)
+    if flt.condition:
+        stmt = stmt.where(Lot.condition == flt.condition)
+    if not flt.include_empty:
+        stmt = stmt.where(Balance.on_hand != 0)
+    return stmt
+
+
+def _check_filter(session: Session, flt: StockFilter) -> None:
+    if flt.depot and session.get(Depot, flt.depot) is None:
+        raise NotFoundError(f"unknown depot {flt.depot!r}", field="depot")
+    if flt.item and session.get(Item, flt.item) is None:
+        raise NotFoundError(f"unknown item {flt.item!r}", field="item")
+
+
+def list_stock(
+    session: Session,
+    flt: StockFilter,
+    *,
+    today: dt.date,
+    group_by: Literal["item", "lot"] = "item",
+    limit: int = 100,
+    offset: int = 0,
+) -> Page[StockRow]:
+    """On hand, reserved and available per depot x item (or per lot)."""
+    _check_filter(session, flt)
+    usable = _usable_clause(today)
+    avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0)))
+    unusable = func.sum(case((usable, literal(0)), else_=Balance.on_hand))
+    base_cols = (
+        Location.depot_code,
+        Item.code,
+        Item.name_en,
+        Item.category,
+        Item.unit,
+        func.sum(Balance.on_hand),
+        func.sum(Balance.reserved),
+        avail,
+        unusable,
+    )
+    joins = lambda s: (  # noqa: E731
+        s.select_from(Balance)
+        .join(Location, Location.id == Balance.location_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .join(Item, Item.code == Balance.item_code)
+    )
+    if group_by == "item":
+        stmt = _filtered(joins(select(*base_cols)), flt).group_by(
+            Location.depot_code, Item.code, Item.name_en, Item.category, Item.unit
+        )
+        order = (Location.depot_code, Item.code)
+    else:
+        stmt = _filtered(
+            joins(
+                select(
+                    *base_cols, Lot.lot_no, Lot.expiry_date, Lot.calibration_due, Lot.condition, Lot.id
+                )
+            ),
+            flt,
+        ).group_by(
+            Location.depot_code,
+            Item.code,
+            Item.name_en,
+            Item.category,
+            Item.unit,
+            Lot.id,
+            Lot.lot_no,
+            Lot.expiry_date,
+            Lot.calibration_due,
+            Lot.condition,
+        )
+        order = (Location.depot_code, Item.code, Lot.expiry_date, Lot.id)  # type: ignore[assignment]
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    out: list[StockRow] = []
+    for row in rows:
+        common = {
+            "depot": row[0],
+            "item": row[1],
+            "item_name": row[2],
+            "category": row[3],
+            "unit": row[4],
+            "on_hand": int(row[5]),
+            "reserved": int(row[6]),
+            "available": int(row[7]),
+            "unusable": int(row[8]),
+        }
+        if group_by == "lot":
+            lot = session.get_one(Lot, row[13])
+            out.append(
+                StockRow(
+                    **common,
+                    lot_no=row[9],
+                    expiry_date=row[10],
+                    calibration_due=row[11],
+                    condition=row[12].value,
+                    status=lot_usability(lot, today) or "usable",
+                )
+            )
+        else:
+            out.append(StockRow(**common))
+    return Page(out, int(total), limit, offset)
+
+
+@dataclass(frozen=True)
+class LotRow:
+    lot_no: str | None
+    expiry_date: dt.date | None
+    calibration_due: dt.date | None
+    condition: str
+    on_hand: int
+    reserved: int
+    status: str
+
+
+@dataclass(frozen=True)
+class StockDetail:
+    depot: str
+    item: str
+    item_name_vi: str
+    item_name_en: str
+    unit: str
+    tracking: str
+    on_hand: int
+    reserved: int
+    available: int
+    unusable: int
+    lots: list[LotRow] = field(default_factory=list)
+    policy: dict[str, int] | None = None
+
+
+def stock_detail(session: Session, depot: str, item: str, *, today: dt.date) -> StockDetail:
+    """One depot x item with each lot or serial and its state."""
+    depot_row = session.get(Depot, depot)
+    if depot_row is None:
+        raise NotFoundError(f"unknown depot {depot!r}", field="depot")
+    item_row = session.get(Item, item)
+    if item_row is None:
+        raise NotFoundError(f"unknown item {item!r}", field="item")
+    rows = session.execute(
+        select(Lot, Balance.on_hand, Balance.reserved)
+        .join(Balance, Balance.lot_id == Lot.id)
+        .join(Location, Location.id == Balance.location_id)
+        .where(Location.code == depot_location_code(depot), Lot.item_code == item)
+        .where(Balance.on_hand != 0)
+        .order_by(Lot.expiry_date, Lot.lot_no)
+    ).all()
+    lots: list[LotRow] = []
+    on_hand = reserved = available = unusable = 0
+    for lot, oh, rs in rows:
+        why = lot_usability(lot, today)
+        lots.append(
+            LotRow(
+                lot.lot_no, lot.expiry_date, lot.calibration_due, lot.condition.value, oh, rs,
+                why or "usable",
+            )
+        )
+        on_hand += oh
+        reserved += rs
+        if why is None:
+            available += oh - rs
+        else:
+            unusable += oh
+    pol = session.get(StockPolicy, (depot, item))
+    return StockDetail(
+        depot,
+        item,
+        item_row.name_vi,
+        item_row.name_en,
+        item_row.unit,
+        item_row.tracking.value,
+        on_hand,
+        reserved,
+        available,
+        unusable,
+        lots,
+        None
+        if pol is None
+        else {"min_qty": pol.min_qty, "target_qty": pol.target_qty, "max_qty": pol.max_qty},
+    )
+
+
+@dataclass(frozen=True)
+class CardLine:
+    movement_id: int
+    posted_at: dt.datetime
+    kind: str
+    reason: str
+    reference: str | None
+    counterpart: str
+    lot_no: str | None
+    quantity_in: int
+    quantity_out: int
+    balance: int
+    actor: str
+
+
+def stock_card(
+    session: Session,
+    depot: str,
+    item: str,
+    *,
+    lot_no: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page[CardLine]:
+    """The stock card: every movement in or out of a depot for one item, oldest first,
+    with the running balance after each line."""
+    if session.get(Depot, depot) is None:
+        raise NotFoundError(f"unknown depot {depot!r}", field="depot")
+    if session.get(Item, item) is None:
+        raise NotFoundError(f"unknown item {item!r}", field="item")
+    loc_id = session.scalar(select(Location.id).where(Location.code == depot_location_code(depot)))
+    if loc_id is None:
+        raise NotFoundError(f"depot {depot!r} has no location", field="depot")
+    signed = case((Movement.to_location_id == loc_id, Movement.quantity), else_=-Movement.quantity)
+    cond = and_(
+        Movement.item_code == item,
+        or_(Movement.to_location_id == loc_id, Movement.from_location_id == loc_id),
+    )
+    if lot_no is not None:
+        lot_id = session.scalar(select(Lot.id).where(Lot.item_code == item, Lot.lot_no == lot_no))
+        if lot_id is None:
+            raise NotFoundError(f"unknown lot {lot_no!r} of {item}", field="lot_no")
+        cond = and_(cond, Movement.lot_id == lot_id)
+    total = session.scalar(select(func.count()).select_from(Movement).where(cond)) or 0
+    ids = select(Movement.id).where(cond).order_by(Movement.id).limit(offset).subquery()
+    opening = 0
+    if offset:
+        opening = int(
+            session.scalar(
+                select(func.coalesce(func.sum(signed), 0)).where(Movement.id.in_(select(ids.c.id)))
+            )
+            or 0
+        )
+    other = aliased(Location)
+    rows = session.execute(
+        select(Movement, other.code, Lot.lot_no)
+        .join(
+            other,
+            other.id
+            == case(
+                (Movement.to_location_id == loc_id, Movement.from_location_id),
+                else_=Movement.to_location_id,
+            ),
+        )
+        .join(Lot, Lot.id == Movement.lot_id)
+        .where(cond)
+        .order_by(Movement.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    lines: list[CardLine] = []
+    running = opening
+    for mv, counterpart, lot in rows:
+        incoming = mv.to_location_id == loc_id
+        running += mv.quantity if incoming else -mv.quantity
+        lines.append(
+            CardLine(
+                mv.id,
+                mv.posted_at,
+                mv.kind.value,
+                mv.reason,
+                mv.reference,
+                counterpart,
+                lot,
+                mv.quantity if incoming else 0,
+                0 if incoming else mv.quantity,
+                running,
+                mv.actor,
+            )
+        )
+    return Page(lines, int(total), limit, offset)
+
+
+AlertKind = Literal[
+    "below_min",
+    "expiring",
+    "expired",
+    "calibration_due",
+    "calibration_overdue",
+    "quarantined",
+    "unserviceable",
+]
+ALERT_KINDS: tuple[str, ...] = (
+    "below_min",
+    "expiring",
+    "expired",
+    "calibration_due",
+    "calibration_overdue",
+    "quarantined",
+    "unserviceable",
+)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    severity: str
+    depot: str
+    item: str
+    message: str
+    lot_no: str | None = None
+    quantity: int | None = None
+    date: dt.date | None = None
+    days: int | None = None
+
+
+def alerts(
+    session: Session,
+    *,
+    today: dt.date,
+    depot: str | None = None,
+    kinds: set[str] | None = None,
+    expiring_within_days: int = 90,
+    calibration_within_days: int = 30,
+) -> list[Alert]:
+    """What needs a depot manager's attention, most urgent first."""
+    if depot and session.get(Depot, depot) is None:
+        raise NotFoundError(f"unknown depot {depot!r}", field="depot")
+    if kinds and not kinds <= set(ALERT_KINDS):
+        bad = sorted(kinds - set(ALERT_KINDS))
+        raise ValidationError(f"unknown alert kind(s) {bad}; use {list(ALERT_KINDS)}", field="kind")
+    if expiring_within_days < 0 or calibration_within_days < 0:
+        raise ValidationError("the look-ahead must be zero or more days", field="days")
+    wanted = kinds or set(ALERT_KINDS)
+    out: list[Alert] = []
+    stmt = (
+        select(Location.depot_code, Lot, Balance.on_hand, Item.tracking)
+        .join(Balance, Balance.lot_id == Lot.id)
+        .join(Location, Location.id == Balance.location_id)
+        .join(Item, Item.code == Lot.item_code)
+        .where(Location.kind == LocationKind.DEPOT, Balance.on_hand > 0, Lot.is_bulk.is_(False))
+    )
+    if depot:
+        stmt = stmt.where(Location.depot_code == depot)
+    for depot_code, lot, qty, tracking in session.execute(stmt):
+        label = "serial" if tracking == Tracking.SERIAL else "lot"
+        where = f"{depot_code}: {lot.item_code} {label} {lot.lot_no}"
+        if lot.expiry_date is not None:
+            days = (lot.expiry_date - today).days
+            if days < 0 and "expired" in wanted:
+                out.append(Alert("expired", "critical", depot_code, lot.item_code,
+                                 f"{where} expired on {lot.expiry_date} ({qty} on hand)",
+                                 lot.lot_no, qty, lot.expiry_date, days))
+            elif 0 <= days <= expiring_within_days and "expiring" in wanted:
+                out.append(Alert("expiring", "warning", depot_code, lot.item_code,
+                                 f"{where} expires in {days} days ({qty} on hand)",
+                                 lot.lot_no, qty, lot.expiry_date, days))
+        if lot.calibration_due is not None:
+            days = (lot.calibration_due - today).days
+            if days < 0 and "calibration_overdue" in wanted:
+                out.append(Alert("calibration_overdue", "critical", depot_code, lot.item_code,
+                                 f"{where} calibration overdue since {lot.calibration_due}",
+                                 lot.lot_no, qty, lot.calibration_due, days))
+            elif 0 <= days <= calibration_within_days and "calibration_due" in wanted:
+                out.append(Alert("calibration_due", "warning", depot_code, lot.item_code,
+                                 f"{where} calibration due in {days} days",
+                                 lot.lot_no, qty, lot.calibration_due, days))
+        if lot.condition == Condition.QUARANTINED and "quarantined" in wanted:
+            out.append(Alert("quarantined", "warning", depot_code, lot.item_code,
+                             f"{where} is quarantined ({qty} on hand)", lot.lot_no, qty))
+        if lot.condition in (Condition.UNSERVICEABLE, Condition.IN_REPAIR) and (
+            "unserviceable" in wanted
+        ):
+            out.append(Alert("unserviceable", "warning", depot_code, lot.item_code,
+                             f"{where} is {lot.condition.value.replace('_', ' ')}",
+                             lot.lot_no, qty))
+    if "below_min" in wanted:
+        out.extend(_below_min(session, today=today, depot=depot))
+    severity = {"critical": 0, "warning": 1}
+    out.sort(key=lambda a: (severity[a.severity], a.days if a.days is not None else 0,
+                            a.depot, a.item, a.lot_no or ""))
+    return out
+
+
+def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[Alert]:
+    usable = _usable_clause(today)
+    avail = (
+        select(
+            Location.depot_code.label("depot"),
+            Balance.item_code.label("item"),
+            func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0))).label(
+                "available"
+            ),
+        )
+        .join(Location, Location.id == Balance.location_id)
+        .join(Lot, Lot.id == Balance.lot_id)
+        .where(Location.kind == LocationKind.DEPOT)
+        .group_by(Location.depot_code, Balance.item_code)
+        .subquery()
+    )
+    stmt = select(StockPolicy, func.coalesce(avail.c.available, 0)).outerjoin(
+        avail,
+        and_(avail.c.depot == StockPolicy.depot_code, avail.c.item == StockPolicy.item_code),
+    )
+    if depot:
+        stmt = stmt.where(StockPolicy.depot_code == depot)
+    out = []
+    for pol, available in session.execute(stmt):
+        available = int(available)
+        if available < pol.min_qty:
+            out.append(
+                Alert(
+                    "below_min",
+                    "critical" if available == 0 else "warning",
+                    pol.depot_code,
+                    pol.item_code,
+                    f"{pol.depot_code}: {pol.item_code} has {available} usable, below its "
+                    f"minimum {pol.min_qty} (target {pol.target_qty}; short "
+                    f"{pol.target_qty - available} to target)",
+                    quantity=available,
+                )
+            )
+    return out

@@ -1,0 +1,1 @@
+"""chemdepot network package."""
