@@ -19,8 +19,9 @@ from .services import Database, init_database, today
 from .settings import Settings
 from .tabular import export_stock, import_receipts
 
-app = typer.Typer(help="chemdepot: chemical-equipment depots, stock, dispatch and planning.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="chemdepot: chemical-equipment depots, stock, dispatch and planning.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema and seed.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
@@ -37,8 +38,9 @@ def db_init() -> None:
     settings = Settings()
     counts = init_database(settings)
     if counts:
-        console.print(f"seeded {settings.database_url}: " +
-                      ", ".join(f"{v} {k}" for k, v in counts.items()))
+        console.print(
+            f"seeded {settings.database_url}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+        )
     else:
         console.print(f"{settings.database_url} is up to date (already seeded)")
 
@@ -74,9 +76,13 @@ def stock(
     db = Database(Settings().database_url)
     try:
         with db.readers() as session:
-            page = list_stock(session, StockFilter(depot=depot, item=item, category=category,
-                                                   lot_no=lot),
-                              today=today(), group_by="lot" if by_lot else "item", limit=limit)
+            page = list_stock(
+                session,
+                StockFilter(depot=depot, item=item, category=category, lot_no=lot),
+                today=today(),
+                group_by="lot" if by_lot else "item",
+                limit=limit,
+            )
     except InventoryError as exc:
         _fail(exc.message)
         return
@@ -86,8 +92,10 @@ def stock(
     cols = ["depot", "item", "item_name"] + (["lot_no", "expiry_date", "status"] if by_lot else [])
     cols += ["on_hand", "reserved", "available", "unusable"]
     for col in cols:
-        table.add_column(col, justify="right" if col in ("on_hand", "reserved", "available",
-                                                          "unusable") else "left")
+        table.add_column(
+            col,
+            justify="right" if col in ("on_hand", "reserved", "available", "unusable") else "left",
+        )
     for row in page.items:
         data = asdict(row)
         table.add_row(*("" if data[c] is None else str(data[c]) for c in cols))
@@ -104,8 +112,13 @@ def alerts_cmd(
     db = Database(Settings().database_url)
     try:
         with db.readers() as session:
-            found = alerts(session, today=today(), depot=depot,
-                           kinds=set(kind) if kind else None, expiring_within_days=days)
+            found = alerts(
+                session,
+                today=today(),
+                depot=depot,
+                kinds=set(kind) if kind else None,
+                expiring_within_days=days,
+            )
     except InventoryError as exc:
         _fail(exc.message)
         return
@@ -132,8 +145,9 @@ def import_cmd(
     settings = Settings()
     db = Database(settings.database_url)
     try:
-        result, replayed = import_receipts(db, content, file.name, key=key, actor=actor,
-                                           max_rows=settings.max_import_rows)
+        result, replayed = import_receipts(
+            db, content, file.name, key=key, actor=actor, max_rows=settings.max_import_rows
+        )
     except ApiProblem as exc:
         console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
         for err in exc.errors or []:
@@ -159,8 +173,9 @@ def export(
     db = Database(Settings().database_url)
     try:
         with db.readers() as session:
-            content = export_stock(session, StockFilter(depot=depot, category=category), fmt,
-                                   today=today())
+            content = export_stock(
+                session, StockFilter(depot=depot, category=category), fmt, today=today()
+            )
     except InventoryError as exc:
         _fail(exc.message)
         return

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import commands as c
 from inventory.db import make_engine, make_session_factory
 from inventory.errors import IdempotencyRaceError
-from inventory.ledger import Ledger, local_date, run_idempotent, utcnow
+from inventory.ledger import Ledger, Posted, local_date, run_idempotent, utcnow
 from inventory.migrate import upgrade
 from inventory.models import Depot
 from inventory.seed import is_seeded, seed
@@ -78,7 +78,11 @@ def post_movement(
 ) -> tuple[dict[str, Any], bool]:
     """Post one movement request idempotently; returns (result, replayed)."""
     if isinstance(command, tuple):
-        payload: dict[str, Any] = {"type": "Reversal", "movement_id": command[1], "reason": command[2]}
+        payload: dict[str, Any] = {
+            "type": "Reversal",
+            "movement_id": command[1],
+            "reason": command[2],
+        }
     else:
         payload = c.command_payload(command)
 
@@ -94,7 +98,7 @@ def post_movement(
     return _retry_race(attempt)
 
 
-def _dispatch(ledger: Ledger, command: c.Command | tuple[str, int, str], key: str | None) -> Any:
+def _dispatch(ledger: Ledger, command: c.Command | tuple[str, int, str], key: str | None) -> Posted:
     if isinstance(command, tuple):
         return ledger.reverse(command[1], reason=command[2], key=key)
     if isinstance(command, c.Receipt):

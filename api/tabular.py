@@ -26,8 +26,19 @@ from .services import Database, _retry_race
 REQUIRED = ("depot", "item", "quantity")
 OPTIONAL = ("lot_no", "expiry_date", "calibration_due", "condition", "source", "reference", "note")
 EXPORT_COLUMNS = [
-    "depot", "item", "item_name", "category", "unit", "lot_no", "expiry_date",
-    "calibration_due", "condition", "status", "on_hand", "reserved", "available",
+    "depot",
+    "item",
+    "item_name",
+    "category",
+    "unit",
+    "lot_no",
+    "expiry_date",
+    "calibration_due",
+    "condition",
+    "status",
+    "on_hand",
+    "reserved",
+    "available",
 ]
 
 
@@ -51,29 +62,36 @@ def read_table(content: bytes, filename: str, *, max_rows: int) -> pd.DataFrame:
         if name.endswith(".xlsx"):
             frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
         elif name.endswith(".csv") or name.endswith(".txt") or not name:
-            frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False,
-                                skipinitialspace=True, encoding="utf-8-sig")
+            frame = pd.read_csv(
+                io.BytesIO(content),
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                encoding="utf-8-sig",
+            )
         else:
             raise ApiProblem(415, "Unsupported file", "send a .csv or .xlsx file", field="file")
     except ApiProblem:
         raise
     except Exception as exc:  # pandas raises many types for unreadable files
-        raise ApiProblem(422, "Unreadable file", f"could not read {filename!r}: {exc}",
-                         field="file") from exc
+        raise ApiProblem(
+            422, "Unreadable file", f"could not read {filename!r}: {exc}", field="file"
+        ) from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise ImportRejected([{"row": 1, "field": m, "message": f"missing column {m!r}"}
-                              for m in missing])
+        raise ImportRejected(
+            [{"row": 1, "field": m, "message": f"missing column {m!r}"} for m in missing]
+        )
     unknown = [c for c in frame.columns if c not in REQUIRED + OPTIONAL]
     if unknown:
-        raise ImportRejected([{"row": 1, "field": u, "message": f"unknown column {u!r}"}
-                              for u in unknown])
+        raise ImportRejected(
+            [{"row": 1, "field": u, "message": f"unknown column {u!r}"} for u in unknown]
+        )
     if len(frame) == 0:
         raise ApiProblem(422, "Empty import", "the file has no data rows", field="file")
     if len(frame) > max_rows:
-        raise ApiProblem(413, "Import too large", f"at most {max_rows} rows per file",
-                         field="file")
+        raise ApiProblem(413, "Import too large", f"at most {max_rows} rows per file", field="file")
     return frame.fillna("")
 
 
@@ -84,8 +102,9 @@ def _date(value: str, field: str, errors: list[dict[str, Any]], row: int) -> dt.
     try:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
-        errors.append({"row": row, "field": field,
-                       "message": f"{value!r} is not a date (YYYY-MM-DD)"})
+        errors.append(
+            {"row": row, "field": field, "message": f"{value!r} is not a date (YYYY-MM-DD)"}
+        )
         return None
 
 
@@ -109,21 +128,41 @@ def parse_receipts(frame: pd.DataFrame) -> tuple[list[tuple[int, Receipt]], list
                     raise ValueError
                 qty = int(as_float)
                 if qty <= 0:
-                    errors.append({"row": row, "field": "quantity",
-                                   "message": f"must be greater than zero (got {qty})"})
+                    errors.append(
+                        {
+                            "row": row,
+                            "field": "quantity",
+                            "message": f"must be greater than zero (got {qty})",
+                        }
+                    )
             except ValueError:
-                errors.append({"row": row, "field": "quantity",
-                               "message": f"{rec['quantity']!r} is not a whole number"})
+                errors.append(
+                    {
+                        "row": row,
+                        "field": "quantity",
+                        "message": f"{rec['quantity']!r} is not a whole number",
+                    }
+                )
         expiry = _date(rec.get("expiry_date", ""), "expiry_date", errors, row)
         calib = _date(rec.get("calibration_due", ""), "calibration_due", errors, row)
         source = rec.get("source") or "supplier"
         if source not in ("supplier", "production"):
-            errors.append({"row": row, "field": "source",
-                           "message": f"{source!r}: use supplier or production"})
+            errors.append(
+                {
+                    "row": row,
+                    "field": "source",
+                    "message": f"{source!r}: use supplier or production",
+                }
+            )
         condition = rec.get("condition") or "serviceable"
         if condition not in {c.value for c in Condition}:
-            errors.append({"row": row, "field": "condition",
-                           "message": f"{condition!r}: use one of {[c.value for c in Condition]}"})
+            errors.append(
+                {
+                    "row": row,
+                    "field": "condition",
+                    "message": f"{condition!r}: use one of {[c.value for c in Condition]}",
+                }
+            )
         if len(errors) == before and qty is not None:
             receipts.append(
                 (

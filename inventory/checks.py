@@ -52,7 +52,8 @@ def check_ledger(session: Session) -> list[str]:
             problems.append(f"balance {key} reserves {bal.reserved} of {bal.on_hand}")
         if bal.reserved != reserved.get(key, 0):
             problems.append(
-                f"balance {key} reserves {bal.reserved}, pending reservations {reserved.get(key, 0)}"
+                f"balance {key} reserves {bal.reserved}, "
+                f"pending reservations {reserved.get(key, 0)}"
             )
     for key, qty in expected.items():
         if key not in seen and qty != 0:

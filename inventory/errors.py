@@ -25,7 +25,7 @@ class InsufficientStockError(InventoryError):
 
 
 class UnusableStockError(InventoryError):
-    """The lot exists but may not be issued: expired, quarantined, unserviceable, out of calibration."""
+    """The lot exists but may not be issued (expired, quarantined, unserviceable, uncalibrated)."""
 
 
 class ConflictError(InventoryError):

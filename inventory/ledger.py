@@ -309,7 +309,9 @@ class Ledger:
         self.session.flush()
         return movement
 
-    def _line(self, movement: Movement, lot: Lot, source: Location, target: Location) -> dict[str, Any]:
+    def _line(
+        self, movement: Movement, lot: Lot, source: Location, target: Location
+    ) -> dict[str, Any]:
         return {
             "movement_id": movement.id,
             "kind": movement.kind.value,
@@ -328,9 +330,9 @@ class Ledger:
         self._check_serial_quantity(item, cmd.quantity)
         self._check_storage(item, cmd.depot)
         lot = self._lot_for_receipt(item, cmd)
-        source = self.location({"supplier": "SUPPLIER", "production": "PRODUCTION"}.get(
-            cmd.source, "ADJUSTMENT"
-        ))
+        source = self.location(
+            {"supplier": "SUPPLIER", "production": "PRODUCTION"}.get(cmd.source, "ADJUSTMENT")
+        )
         movement = self._post(
             MovementKind.RECEIPT,
             source,
@@ -482,9 +484,7 @@ class Ledger:
         if transfer is None:
             raise NotFoundError(f"unknown transfer {cmd.transfer_id}", field="transfer_id")
         if transfer.status != TransferStatus.IN_TRANSIT:
-            raise ConflictError(
-                f"transfer {transfer.id} was already received", field="transfer_id"
-            )
+            raise ConflictError(f"transfer {transfer.id} was already received", field="transfer_id")
         lot = self.session.get_one(Lot, transfer.lot_id)
         transit = self.location("IN_TRANSIT")
         target = self.depot_location(transfer.to_depot, "to_depot")
@@ -511,9 +511,7 @@ class Ledger:
         location = self.depot_location(cmd.depot)
         lot = self.existing_lot(item, cmd.lot_no)
         if item.tracking == Tracking.SERIAL and cmd.counted_quantity > 1:
-            raise ValidationError(
-                "a serial is counted as 0 or 1", field="counted_quantity"
-            )
+            raise ValidationError("a serial is counted as 0 or 1", field="counted_quantity")
         on_hand, reserved = self.balance(location.id, lot.id)
         diff = cmd.counted_quantity - on_hand
         extra = {"previous_on_hand": on_hand, "counted_quantity": cmd.counted_quantity}
@@ -605,7 +603,9 @@ class Ledger:
             location = self.depot_location(line.depot, f"lines[{n}].depot")
             if line.lot_no is None and item.tracking != Tracking.NONE:
                 for pick in self.pick_fefo(line.depot, line.item, line.quantity):
-                    planned.append((location, self.session.get_one(Lot, pick.lot_id), pick.quantity))
+                    planned.append(
+                        (location, self.session.get_one(Lot, pick.lot_id), pick.quantity)
+                    )
                 continue
             lot = self.existing_lot(item, line.lot_no)
             self._check_serial_quantity(item, line.quantity)
@@ -747,7 +747,9 @@ class Ledger:
                 Balance.on_hand - Balance.reserved > 0,
             )
         ).all()
-        usable = [(lot, int(avail)) for lot, avail in rows if lot_usability(lot, self.today) is None]
+        usable = [
+            (lot, int(avail)) for lot, avail in rows if lot_usability(lot, self.today) is None
+        ]
         usable.sort(key=lambda r: (r[0].expiry_date or dt.date.max, r[0].id))
         picks: list[PickLine] = []
         remaining = quantity
@@ -820,7 +822,9 @@ def ensure_depot_location(session: Session, depot: Depot) -> Location:
     code = depot_location_code(depot.code)
     loc = session.scalars(select(Location).where(Location.code == code)).one_or_none()
     if loc is None:
-        loc = Location(code=code, kind=LocationKind.DEPOT, depot_code=depot.code, name=depot.name_en)
+        loc = Location(
+            code=code, kind=LocationKind.DEPOT, depot_code=depot.code, name=depot.name_en
+        )
         session.add(loc)
         session.flush()
     return loc

@@ -84,7 +84,9 @@ class LocationKind(enum.StrEnum):
 
 
 #: Kinds whose balance may go negative: the sources of the double entry.
-NEGATIVE_ALLOWED = frozenset({LocationKind.SUPPLIER, LocationKind.PRODUCTION, LocationKind.ADJUSTMENT})
+NEGATIVE_ALLOWED = frozenset(
+    {LocationKind.SUPPLIER, LocationKind.PRODUCTION, LocationKind.ADJUSTMENT}
+)
 
 
 class Tracking(enum.StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, ValidationError
@@ -64,7 +64,7 @@ class Page(Generic[T]):
     offset: int
 
 
-def _usable_clause(today: dt.date) -> object:
+def _usable_clause(today: dt.date) -> ColumnElement[bool]:
     return and_(
         Lot.condition == Condition.SERVICEABLE,
         or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today),
@@ -72,7 +72,7 @@ def _usable_clause(today: dt.date) -> object:
     )
 
 
-def _filtered(stmt: Select[tuple[object, ...]], flt: StockFilter) -> Select[tuple[object, ...]]:
+def _filtered(stmt: Select[Any], flt: StockFilter) -> Select[Any]:
     stmt = stmt.where(Location.kind == LocationKind.DEPOT)
     if flt.depot:
         stmt = stmt.where(Location.depot_code == flt.depot)
@@ -121,38 +121,24 @@ def list_stock(
         avail,
         unusable,
     )
-    joins = lambda s: (  # noqa: E731
-        s.select_from(Balance)
+    lot_cols: tuple[Any, ...] = (
+        (Lot.lot_no, Lot.expiry_date, Lot.calibration_due, Lot.condition, Lot.id)
+        if group_by == "lot"
+        else ()
+    )
+    stmt: Select[Any] = (
+        select(*base_cols, *lot_cols)
+        .select_from(Balance)
         .join(Location, Location.id == Balance.location_id)
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.code == Balance.item_code)
     )
-    if group_by == "item":
-        stmt = _filtered(joins(select(*base_cols)), flt).group_by(
-            Location.depot_code, Item.code, Item.name_en, Item.category, Item.unit
-        )
-        order = (Location.depot_code, Item.code)
-    else:
-        stmt = _filtered(
-            joins(
-                select(
-                    *base_cols, Lot.lot_no, Lot.expiry_date, Lot.calibration_due, Lot.condition, Lot.id
-                )
-            ),
-            flt,
-        ).group_by(
-            Location.depot_code,
-            Item.code,
-            Item.name_en,
-            Item.category,
-            Item.unit,
-            Lot.id,
-            Lot.lot_no,
-            Lot.expiry_date,
-            Lot.calibration_due,
-            Lot.condition,
-        )
-        order = (Location.depot_code, Item.code, Lot.expiry_date, Lot.id)  # type: ignore[assignment]
+    stmt = _filtered(stmt, flt).group_by(
+        Location.depot_code, Item.code, Item.name_en, Item.category, Item.unit, *lot_cols
+    )
+    order: tuple[Any, ...] = (Location.depot_code, Item.code)
+    if group_by == "lot":
+        order = (*order, Lot.expiry_date, Lot.id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
     out: list[StockRow] = []
@@ -234,7 +220,12 @@ def stock_detail(session: Session, depot: str, item: str, *, today: dt.date) -> 
         why = lot_usability(lot, today)
         lots.append(
             LotRow(
-                lot.lot_no, lot.expiry_date, lot.calibration_due, lot.condition.value, oh, rs,
+                lot.lot_no,
+                lot.expiry_date,
+                lot.calibration_due,
+                lot.condition.value,
+                oh,
+                rs,
                 why or "usable",
             )
         )
@@ -417,47 +408,113 @@ def alerts(
     )
     if depot:
         stmt = stmt.where(Location.depot_code == depot)
-    for depot_code, lot, qty, tracking in session.execute(stmt):
+    for depot_code_opt, lot, qty, tracking in session.execute(stmt):
+        depot_code = depot_code_opt or ""
         label = "serial" if tracking == Tracking.SERIAL else "lot"
         where = f"{depot_code}: {lot.item_code} {label} {lot.lot_no}"
         if lot.expiry_date is not None:
             days = (lot.expiry_date - today).days
             if days < 0 and "expired" in wanted:
-                out.append(Alert("expired", "critical", depot_code, lot.item_code,
-                                 f"{where} expired on {lot.expiry_date} ({qty} on hand)",
-                                 lot.lot_no, qty, lot.expiry_date, days))
+                out.append(
+                    Alert(
+                        "expired",
+                        "critical",
+                        depot_code,
+                        lot.item_code,
+                        f"{where} expired on {lot.expiry_date} ({qty} on hand)",
+                        lot.lot_no,
+                        qty,
+                        lot.expiry_date,
+                        days,
+                    )
+                )
             elif 0 <= days <= expiring_within_days and "expiring" in wanted:
-                out.append(Alert("expiring", "warning", depot_code, lot.item_code,
-                                 f"{where} expires in {days} days ({qty} on hand)",
-                                 lot.lot_no, qty, lot.expiry_date, days))
+                out.append(
+                    Alert(
+                        "expiring",
+                        "warning",
+                        depot_code,
+                        lot.item_code,
+                        f"{where} expires in {days} days ({qty} on hand)",
+                        lot.lot_no,
+                        qty,
+                        lot.expiry_date,
+                        days,
+                    )
+                )
         if lot.calibration_due is not None:
             days = (lot.calibration_due - today).days
             if days < 0 and "calibration_overdue" in wanted:
-                out.append(Alert("calibration_overdue", "critical", depot_code, lot.item_code,
-                                 f"{where} calibration overdue since {lot.calibration_due}",
-                                 lot.lot_no, qty, lot.calibration_due, days))
+                out.append(
+                    Alert(
+                        "calibration_overdue",
+                        "critical",
+                        depot_code,
+                        lot.item_code,
+                        f"{where} calibration overdue since {lot.calibration_due}",
+                        lot.lot_no,
+                        qty,
+                        lot.calibration_due,
+                        days,
+                    )
+                )
             elif 0 <= days <= calibration_within_days and "calibration_due" in wanted:
-                out.append(Alert("calibration_due", "warning", depot_code, lot.item_code,
-                                 f"{where} calibration due in {days} days",
-                                 lot.lot_no, qty, lot.calibration_due, days))
+                out.append(
+                    Alert(
+                        "calibration_due",
+                        "warning",
+                        depot_code,
+                        lot.item_code,
+                        f"{where} calibration due in {days} days",
+                        lot.lot_no,
+                        qty,
+                        lot.calibration_due,
+                        days,
+                    )
+                )
         if lot.condition == Condition.QUARANTINED and "quarantined" in wanted:
-            out.append(Alert("quarantined", "warning", depot_code, lot.item_code,
-                             f"{where} is quarantined ({qty} on hand)", lot.lot_no, qty))
+            out.append(
+                Alert(
+                    "quarantined",
+                    "warning",
+                    depot_code,
+                    lot.item_code,
+                    f"{where} is quarantined ({qty} on hand)",
+                    lot.lot_no,
+                    qty,
+                )
+            )
         if lot.condition in (Condition.UNSERVICEABLE, Condition.IN_REPAIR) and (
             "unserviceable" in wanted
         ):
-            out.append(Alert("unserviceable", "warning", depot_code, lot.item_code,
-                             f"{where} is {lot.condition.value.replace('_', ' ')}",
-                             lot.lot_no, qty))
+            out.append(
+                Alert(
+                    "unserviceable",
+                    "warning",
+                    depot_code,
+                    lot.item_code,
+                    f"{where} is {lot.condition.value.replace('_', ' ')}",
+                    lot.lot_no,
+                    qty,
+                )
+            )
     if "below_min" in wanted:
         out.extend(_below_min(session, today=today, depot=depot))
     severity = {"critical": 0, "warning": 1}
-    out.sort(key=lambda a: (severity[a.severity], a.days if a.days is not None else 0,
-                            a.depot, a.item, a.lot_no or ""))
+    out.sort(
+        key=lambda a: (
+            severity[a.severity],
+            a.days if a.days is not None else 0,
+            a.depot,
+            a.item,
+            a.lot_no or "",
+        )
+    )
     return out
 
 
 def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[Alert]:
+    """Policies whose usable, unreserved quantity is under the minimum."""
     usable = _usable_clause(today)
     avail = (
         select(

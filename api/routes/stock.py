@@ -18,10 +18,12 @@ from ..deps import Actor, DatabaseDep, IdempotencyKey, PagingDep, ReadSession, S
 from ..schemas import (
     AlertRead,
     CardLineRead,
+    CountCreate,
     DepotDetail,
     DepotRead,
     Health,
     ImportResult,
+    IssueCreate,
     ItemRead,
     MovementCreate,
     MovementResult,
@@ -36,8 +38,6 @@ from ..schemas import (
     TransferReceiveCreate,
     VehicleRead,
     WriteOffCreate,
-    CountCreate,
-    IssueCreate,
 )
 from ..services import post_movement, today
 from ..tabular import export_stock, import_receipts
@@ -57,7 +57,9 @@ def health(session: ReadSession) -> Health:
 @router.get("/depots", tags=["depots"])
 def list_depots(session: ReadSession) -> list[DepotRead]:
     """Every depot with its town, zone, storage capacity and storage classes."""
-    return [DepotRead.model_validate(d) for d in session.scalars(select(Depot).order_by(Depot.code))]
+    return [
+        DepotRead.model_validate(d) for d in session.scalars(select(Depot).order_by(Depot.code))
+    ]
 
 
 @router.get("/depots/{code}", tags=["depots"])
@@ -187,39 +189,67 @@ def suggest_pick(
 ) -> list[PickRead]:
     """Which lots to take `quantity` from: first expiry first out, usable stock only."""
     picks = Ledger(session).pick_fefo(depot, item, quantity)
-    return [PickRead(lot_no=p.lot_no, expiry_date=p.expiry_date, quantity=p.quantity) for p in picks]
+    return [
+        PickRead(lot_no=p.lot_no, expiry_date=p.expiry_date, quantity=p.quantity) for p in picks
+    ]
 
 
 def _command(body: MovementCreate) -> c.Command | tuple[str, int, str]:
     if isinstance(body, ReceiptCreate):
         return c.Receipt(
-            depot=body.depot, item=body.item, quantity=body.quantity, lot_no=body.lot_no,
-            expiry_date=body.expiry_date, calibration_due=body.calibration_due,
-            condition=body.condition, source=body.source, reference=body.reference,
+            depot=body.depot,
+            item=body.item,
+            quantity=body.quantity,
+            lot_no=body.lot_no,
+            expiry_date=body.expiry_date,
+            calibration_due=body.calibration_due,
+            condition=body.condition,
+            source=body.source,
+            reference=body.reference,
             note=body.note,
         )
     if isinstance(body, IssueCreate):
         return c.Issue(
-            depot=body.depot, item=body.item, quantity=body.quantity, lot_no=body.lot_no,
-            reason=body.reason, reference=body.reference, destination=body.destination,
+            depot=body.depot,
+            item=body.item,
+            quantity=body.quantity,
+            lot_no=body.lot_no,
+            reason=body.reason,
+            reference=body.reference,
+            destination=body.destination,
             note=body.note,
         )
     if isinstance(body, TransferCreate):
         return c.TransferOut(
-            from_depot=body.from_depot, to_depot=body.to_depot, item=body.item,
-            quantity=body.quantity, lot_no=body.lot_no, reference=body.reference, note=body.note,
+            from_depot=body.from_depot,
+            to_depot=body.to_depot,
+            item=body.item,
+            quantity=body.quantity,
+            lot_no=body.lot_no,
+            reference=body.reference,
+            note=body.note,
         )
     if isinstance(body, TransferReceiveCreate):
         return c.TransferReceive(transfer_id=body.transfer_id)
     if isinstance(body, CountCreate):
         return c.Count(
-            depot=body.depot, item=body.item, counted_quantity=body.counted_quantity,
-            lot_no=body.lot_no, reason=body.reason, reference=body.reference, note=body.note,
+            depot=body.depot,
+            item=body.item,
+            counted_quantity=body.counted_quantity,
+            lot_no=body.lot_no,
+            reason=body.reason,
+            reference=body.reference,
+            note=body.note,
         )
     if isinstance(body, WriteOffCreate):
         return c.WriteOff(
-            depot=body.depot, item=body.item, quantity=body.quantity, reason=body.reason,
-            lot_no=body.lot_no, reference=body.reference, note=body.note,
+            depot=body.depot,
+            item=body.item,
+            quantity=body.quantity,
+            reason=body.reason,
+            lot_no=body.lot_no,
+            reference=body.reference,
+            note=body.note,
         )
     assert isinstance(body, ReversalCreate)
     return ("reversal", body.movement_id, body.reason)
