@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import problems
-from .routes import stock
+from .routes import network, stock
 from .services import Database
 from .settings import Settings
 
@@ -32,6 +32,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.router = None  # loaded on first use: see routes.network.get_router
     problems.install(app)
     app.include_router(stock.router)
+    app.include_router(network.router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -183,6 +183,113 @@ def export(
         db.dispose()
     output.write_bytes(content)
     console.print(f"wrote {output} ({len(content)} bytes)")
+
+
+def _road(settings: Settings) -> tuple[Any, Any]:
+    from network import RoadRouter, load_road_graph
+
+    from .network_service import active_overlay
+
+    road = RoadRouter(load_road_graph(settings.data_dir))
+    db = Database(settings.database_url)
+    try:
+        with db.readers() as session:
+            overlay = active_overlay(session)
+    finally:
+        db.dispose()
+    return road, overlay
+
+
+@app.command()
+def route(
+    origin: Annotated[str, typer.Argument(help="node id or 'lat,lon'")],
+    destination: Annotated[str, typer.Argument(help="node id or 'lat,lon'")],
+    ignore_closures: Annotated[bool, typer.Option("--ignore-closures")] = False,
+) -> None:
+    """Print the fastest road route between two places, leg by leg."""
+    from network import NO_OVERLAY, NetworkError
+
+    from .routes.network import parse_place
+
+    settings = Settings()
+    road, overlay = _road(settings)
+    try:
+        found = road.route_between_points(
+            parse_place(origin, "from"),
+            parse_place(destination, "to"),
+            NO_OVERLAY if ignore_closures else overlay,
+        )
+    except NetworkError as exc:
+        _fail(exc.message)
+        return
+    if found is None:
+        _fail(f"no open road from {origin} to {destination} with the active closures")
+        return
+    table = Table(
+        title=f"{origin} -> {destination}: {found.metres / 1000:.0f} km, "
+        f"{found.seconds / 3600:.1f} h"
+    )
+    for col in ("from", "to", "road", "class", "km", "min"):
+        table.add_column(col, justify="right" if col in ("km", "min") else "left")
+    for leg in found.legs:
+        table.add_row(
+            leg.from_node,
+            leg.to_node,
+            leg.road_ref,
+            leg.road_class,
+            f"{leg.km:.1f}",
+            f"{leg.seconds / 60:.0f}",
+        )
+    console.print(table)
+
+
+@app.command()
+def coverage(
+    hours: Annotated[float, typer.Option(min=0.1, max=72)] = 6.0,
+    ignore_closures: Annotated[bool, typer.Option("--ignore-closures")] = False,
+) -> None:
+    """Print, for each province, the fastest depot; and what each depot reaches in time."""
+    from sqlalchemy import select
+
+    from inventory.models import Depot
+    from network import NO_OVERLAY, compute_coverage, load_hazard_sources, load_province_centres
+
+    settings = Settings()
+    road, overlay = _road(settings)
+    db = Database(settings.database_url)
+    try:
+        with db.readers() as session:
+            depots = {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}
+    finally:
+        db.dispose()
+    cov = compute_coverage(
+        road,
+        depots,
+        load_province_centres(settings.data_dir),
+        load_hazard_sources(settings.data_dir),
+        hours,
+        NO_OVERLAY if ignore_closures else overlay,
+    )
+    table = Table(title=f"fastest depot per province (budget {hours:g} h)")
+    for col in ("province", "name", "depot", "hours"):
+        table.add_column(col)
+    for f in cov.provinces:
+        late = f.hours is None or f.hours > hours
+        hrs = "unreachable" if f.hours is None else f"{f.hours:.1f}"
+        table.add_row(f.province_code, f.name, f.depot or "-", f"[red]{hrs}[/]" if late else hrs)
+    console.print(table)
+    depots_table = Table(title=f"what each depot reaches within {hours:g} h")
+    for col in ("depot", "provinces", "hazard sources"):
+        depots_table.add_column(col, justify="right" if col != "depot" else "left")
+    for d in cov.depots:
+        depots_table.add_row(d.depot, str(len(d.provinces)), str(len(d.hazard_sources)))
+    console.print(depots_table)
+    console.print(
+        f"provinces not reached by any depot: {', '.join(cov.uncovered_provinces) or 'none'}"
+    )
+    console.print(
+        f"hazard sources not reached: {', '.join(cov.uncovered_hazard_sources) or 'none'}"
+    )
 
 
 if __name__ == "__main__":

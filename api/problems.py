@@ -19,6 +19,14 @@ from inventory.errors import (
     UnusableStockError,
     ValidationError,
 )
+from network.errors import (
+    InvalidLocationError,
+    InvalidOverlayError,
+    MatrixTooLargeError,
+    NetworkError,
+    UnknownEdgeError,
+    UnknownNodeError,
+)
 
 log = logging.getLogger("chemdepot.api")
 
@@ -31,6 +39,15 @@ _STATUS: list[tuple[type[InventoryError], int, str]] = [
     (ConflictError, 409, "Conflict"),
     (IdempotencyRaceError, 409, "Request in progress"),
     (ValidationError, 422, "Invalid request"),
+]
+
+
+_NETWORK_STATUS: list[tuple[type[NetworkError], int, str]] = [
+    (UnknownNodeError, 404, "Unknown node"),
+    (UnknownEdgeError, 404, "Unknown edge"),
+    (InvalidLocationError, 422, "Invalid location"),
+    (InvalidOverlayError, 422, "Invalid closure"),
+    (MatrixTooLargeError, 422, "Matrix too large"),
 ]
 
 
@@ -91,6 +108,14 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+def _field(error: Any) -> str:
+    """Errors about a missing or unknown union tag are about the `type` field."""
+    loc = _loc(error.get("loc", ()))
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        return f"{loc}.type"
+    return loc
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(InventoryError)
     async def _inventory(request: Request, exc: InventoryError) -> JSONResponse:
@@ -98,6 +123,13 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, cls):
                 return problem(status, title, exc.message, request, field=exc.field)
         return problem(400, "Bad request", exc.message, request, field=exc.field)
+
+    @app.exception_handler(NetworkError)
+    async def _network(request: Request, exc: NetworkError) -> JSONResponse:
+        for cls, status, title in _NETWORK_STATUS:
+            if isinstance(exc, cls):
+                return problem(status, title, exc.message, request, field=exc.field)
+        return problem(422, "Invalid request", exc.message, request, field=exc.field)
 
     @app.exception_handler(ApiProblem)
     async def _api(request: Request, exc: ApiProblem) -> JSONResponse:
@@ -108,7 +140,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+            {"field": _field(e), "message": e.get("msg", ""), "type": e.get("type")}
             for e in exc.errors()
         ]
         first = errors[0]["field"] if errors else None

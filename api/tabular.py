@@ -68,6 +68,7 @@ def read_table(content: bytes, filename: str, *, max_rows: int) -> pd.DataFrame:
                 keep_default_na=False,
                 skipinitialspace=True,
                 encoding="utf-8-sig",
+                skip_blank_lines=False,
             )
         else:
             raise ApiProblem(415, "Unsupported file", "send a .csv or .xlsx file", field="file")
@@ -116,6 +117,8 @@ def parse_receipts(frame: pd.DataFrame) -> tuple[list[tuple[int, Receipt]], list
     for index, raw in enumerate(frame.to_dict(orient="records")):
         row = index + 2
         rec = {k: str(v).strip() for k, v in raw.items()}
+        if not any(rec.values()):
+            continue  # a blank line: skipped, but it still counts for row numbers
         before = len(errors)
         for col in REQUIRED:
             if not rec.get(col):
@@ -189,8 +192,19 @@ def import_receipts(
 ) -> tuple[dict[str, Any], bool]:
     frame = read_table(content, filename, max_rows=max_rows)
     receipts, errors = parse_receipts(frame)
+    if not receipts and not errors:
+        raise ApiProblem(422, "Empty import", "the file has no data rows", field="file")
     if errors:
-        raise ImportRejected(errors)
+        # Still check the well-formed rows against the ledger, so that one refusal names
+        # every bad row; everything is rolled back.
+        with db.sessions() as session:
+            try:
+                _post_all(session, Ledger(session, actor=actor), receipts, None)
+            except ImportRejected as more:
+                errors.extend(more.errors or [])
+            finally:
+                session.rollback()
+        raise ImportRejected(sorted(errors, key=lambda e: (e["row"], e["field"])))
     payload = {"sha256": fingerprint("file", {"rows": [asdict(r) for _, r in receipts]})}
 
     def attempt() -> tuple[dict[str, Any], bool]:

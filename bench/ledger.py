@@ -276,10 +276,10 @@ class _PgRaw:
         self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(_pg_sql(sql), params)
+        self.conn.execute(_pg_sql(sql), params or None)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.conn.execute(_pg_sql(sql), params).fetchall()
+        return self.conn.execute(_pg_sql(sql), params or None).fetchall()
 
     def load(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.conn.transaction(), self.conn.cursor() as cur:
@@ -1002,7 +1002,8 @@ def render(report: Report, console: Console) -> None:
     for run in report.runs:
         console.print(
             f"  {run.backend}: {run.statements_per_movement:.1f} SQL statements per movement "
-            f"(plus COMMIT); medians of {p.repeats} run(s)"
+            f"({'incl. BEGIN IMMEDIATE, ' if run.backend == 'sqlite' else ''}plus COMMIT); "
+            f"medians of {p.repeats} run(s)"
         )
         for t in run.throughput:
             if t.first_error:
@@ -1098,11 +1099,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench.ledger: {exc}", file=sys.stderr)
         return 2
     console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
-    progress = Console(stderr=True, highlight=False)
     started = time.perf_counter()
 
     def log(message: str) -> None:
-        progress.print(f"[{time.perf_counter() - started:6.1f} s] {message}", markup=False)
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     report = run_bench(params, log)
     render(report, console)

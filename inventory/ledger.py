@@ -73,6 +73,12 @@ VIRTUAL_LOCATIONS: dict[str, tuple[LocationKind, str]] = {
 }
 
 
+#: Movements a reversal may undo; transfers and plan movements carry state of their own.
+REVERSIBLE = frozenset(
+    {MovementKind.RECEIPT, MovementKind.ISSUE, MovementKind.COUNT, MovementKind.WRITE_OFF}
+)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -346,12 +352,12 @@ class Ledger:
         )
         return Posted([movement.id], [self._line(movement, lot, source, target)])
 
-    def _check_storage(self, item: Item, depot_code: str) -> None:
-        depot = self.depot(depot_code)
+    def _check_storage(self, item: Item, depot_code: str, field_name: str = "depot") -> None:
+        depot = self.depot(depot_code, field_name)
         if item.storage_class not in depot.storage_classes:
             raise ValidationError(
                 f"depot {depot.code} has no {item.storage_class} storage for item {item.code}",
-                field="depot",
+                field=field_name,
             )
 
     def _lot_for_receipt(self, item: Item, cmd: Receipt) -> Lot:
@@ -391,6 +397,12 @@ class Ledger:
             raise ConflictError(
                 f"lot {cmd.lot_no} of {item.code} exists with expiry {lot.expiry_date}",
                 field="expiry_date",
+            )
+        if cmd.condition != lot.condition:
+            raise ConflictError(
+                f"lot {cmd.lot_no} of {item.code} is {lot.condition.value}: receive it as "
+                f"{lot.condition.value} or under a new lot number",
+                field="condition",
             )
         if item.tracking == Tracking.SERIAL:
             held = self.session.scalar(
@@ -445,7 +457,7 @@ class Ledger:
         item = self.item(cmd.item)
         source = self.depot_location(cmd.from_depot, "from_depot")
         self.depot(cmd.to_depot, "to_depot")
-        self._check_storage(item, cmd.to_depot)
+        self._check_storage(item, cmd.to_depot, "to_depot")
         lot = self.existing_lot(item, cmd.lot_no)
         self._check_serial_quantity(item, cmd.quantity)
         self._usable_or_raise(lot)
@@ -513,6 +525,14 @@ class Ledger:
         if item.tracking == Tracking.SERIAL and cmd.counted_quantity > 1:
             raise ValidationError("a serial is counted as 0 or 1", field="counted_quantity")
         on_hand, reserved = self.balance(location.id, lot.id)
+        if item.tracking == Tracking.SERIAL and cmd.counted_quantity == 1 and on_hand == 0:
+            elsewhere = self._held_elsewhere(lot, location)
+            if elsewhere:
+                raise ConflictError(
+                    f"serial {cmd.lot_no} of {item.code} is on the books at {elsewhere}: "
+                    "transfer it, or count it 0 there first",
+                    field="lot_no",
+                )
         diff = cmd.counted_quantity - on_hand
         extra = {"previous_on_hand": on_hand, "counted_quantity": cmd.counted_quantity}
         if diff == 0:
@@ -537,6 +557,19 @@ class Ledger:
             idempotency_key=key,
         )
         return Posted([movement.id], [self._line(movement, lot, source, target)], extra)
+
+    def _held_elsewhere(self, lot: Lot, here: Location) -> str | None:
+        row = self.session.execute(
+            select(Location.code)
+            .join(Balance, Balance.location_id == Location.id)
+            .where(
+                Balance.lot_id == lot.id,
+                Balance.on_hand > 0,
+                Location.id != here.id,
+                Location.kind.in_([LocationKind.DEPOT, LocationKind.IN_TRANSIT]),
+            )
+        ).first()
+        return None if row is None else str(row[0])
 
     def write_off(self, cmd: WriteOff, *, key: str | None = None) -> Posted:
         item = self.item(cmd.item)
@@ -569,6 +602,12 @@ class Ledger:
             raise ConflictError(f"movement {movement_id} was already reversed", field="movement_id")
         if original.reverses_id is not None:
             raise ConflictError("a reversal cannot itself be reversed", field="movement_id")
+        if original.kind not in REVERSIBLE:
+            raise ConflictError(
+                f"a {original.kind.value} movement is part of a transfer or a dispatch plan: "
+                "correct it with a transfer back or by cancelling the plan",
+                field="movement_id",
+            )
         lot = self.session.get_one(Lot, original.lot_id)
         source = self.session.get_one(Location, original.to_location_id)
         target = self.session.get_one(Location, original.from_location_id)

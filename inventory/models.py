@@ -344,3 +344,151 @@ class VehicleType(Base):
     cargo_volume_m3: Mapped[float] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer)
     avg_speed_factor: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class ClosureKind(enum.StrEnum):
+    EDGE = "edge"
+    NODE = "node"
+    SLOW = "slow"
+    ZONE_CIRCLE = "zone_circle"
+    ZONE_POLYGON = "zone_polygon"
+
+
+class RoadClosure(Base):
+    """A closure, slow-down or hazard zone on the road network, with who set and lifted it.
+    Lifting keeps the row, so every past plan can be explained."""
+
+    __tablename__ = "road_closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[ClosureKind] = mapped_column(_enum(ClosureKind, "closure_kind"))
+    edge_id: Mapped[str | None] = mapped_column(String(40))
+    node_id: Mapped[str | None] = mapped_column(String(40))
+    speed_factor: Mapped[float | None] = mapped_column(Float)
+    centre_lat: Mapped[float | None] = mapped_column(Float)
+    centre_lon: Mapped[float | None] = mapped_column(Float)
+    radius_km: Mapped[float | None] = mapped_column(Float)
+    polygon: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(80))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class IncidentStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"
+
+
+class Incident(Base):
+    """A declared incident: type, level, place, time and what it needs."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_type: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(40))
+    status: Mapped[IncidentStatus] = mapped_column(_enum(IncidentStatus, "incident_status"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    node_id: Mapped[str] = mapped_column(String(40))
+    snap_km: Mapped[float] = mapped_column(Float)
+    province_code: Mapped[str | None] = mapped_column(String(4))
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    template: Mapped[str | None] = mapped_column(String(80))
+    size: Mapped[float] = mapped_column(Float, default=1.0)
+    description: Mapped[str | None] = mapped_column(Text)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    hazard_source_id: Mapped[str | None] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    demands: Mapped[list[IncidentDemandLine]] = relationship(
+        back_populates="incident", order_by="IncidentDemandLine.id"
+    )
+
+
+class IncidentDemandLine(Base):
+    __tablename__ = "incident_demands"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "item_code", name="uq_demand_item"),
+        CheckConstraint("quantity > 0", name="ck_demand_quantity_positive"),
+        CheckConstraint("priority BETWEEN 1 AND 5", name="ck_demand_priority"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    required_by: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    priority: Mapped[int] = mapped_column(Integer)
+
+    incident: Mapped[Incident] = relationship(back_populates="demands")
+
+
+class DispatchPlanRecord(Base):
+    """A dispatch plan as solved, and where it is in its life (draft -> confirmed ->
+    dispatched -> delivered, or cancelled / superseded by a re-plan)."""
+
+    __tablename__ = "dispatch_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"), index=True)
+    incident_ids: Mapped[list[int]] = mapped_column(JSON)
+    t0: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    solve_status: Mapped[str] = mapped_column(String(20))
+    objective: Mapped[float] = mapped_column(Float)
+    bound: Mapped[float | None] = mapped_column(Float)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    overlay_key: Mapped[str] = mapped_column(String(40))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_plans.id"))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlanPickRecord(Base):
+    """One pick-list line of a plan; `reservation_id` once the plan is confirmed."""
+
+    __tablename__ = "plan_picks"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_pick_quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("dispatch_plans.id"), index=True)
+    depot_code: Mapped[str] = mapped_column(ForeignKey("depots.code"))
+    item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    for_item: Mapped[str] = mapped_column(String(24))
+    vehicle_key: Mapped[str] = mapped_column(String(80))
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"))
+
+
+class PlanVehicleRecord(Base):
+    """A vehicle used by a plan and when it is back at its depot; vehicles on confirmed
+    or dispatched plans are not offered to later plans before then."""
+
+    __tablename__ = "plan_vehicles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("dispatch_plans.id"), index=True)
+    vehicle_key: Mapped[str] = mapped_column(String(80), index=True)
+    depot_code: Mapped[str] = mapped_column(ForeignKey("depots.code"))
+    departs_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    returns_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

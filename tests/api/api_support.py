@@ -128,6 +128,18 @@ class Api:
             headers={"Idempotency-Key": key or new_key()},
         )
 
+    def import_table(
+        self,
+        fmt: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        key: str | None = None,
+    ) -> httpx.Response:
+        """Upload `rows` under `columns` as a CSV or XLSX file."""
+        filename, content = table_file(fmt, columns, rows)
+        return self.import_file(content, filename, key=key)
+
 
 # ------------------------------------------------------------------ uploads
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -30,8 +30,11 @@ def test_receiving_then_issuing_an_untracked_item_changes_on_hand_by_each_quanti
     assert any_api.on_hand(depot, item) == before + 2
     [line] = receipt["lines"]
     assert (line["kind"], line["from"], line["to"], line["quantity"]) == (
-        "receipt", "SUPPLIER", f"DEPOT/{depot}", 5,
-    )  # fmt: skip
+        "receipt",
+        "SUPPLIER",
+        f"DEPOT/{depot}",
+        5,
+    )
     assert issue["lines"][0]["from"] == f"DEPOT/{depot}"
     assert issue["lines"][0]["to"] == "ISSUED"
     card = any_api.card(depot, item)
@@ -47,13 +50,27 @@ def test_receiving_a_new_lot_then_issuing_from_it_tracks_that_lot(
     lot_no = new_lot_no()
 
     any_api.posted(
-        {"type": "receipt", "depot": depot, "item": item, "quantity": 10, "lot_no": lot_no,
-         "expiry_date": FAR_EXPIRY.isoformat(), "reference": "PO-1", "note": "test"}
-    )  # fmt: skip
+        {
+            "type": "receipt",
+            "depot": depot,
+            "item": item,
+            "quantity": 10,
+            "lot_no": lot_no,
+            "expiry_date": FAR_EXPIRY.isoformat(),
+            "reference": "PO-1",
+            "note": "test",
+        }
+    )
     any_api.posted(
-        {"type": "issue", "depot": depot, "item": item, "quantity": 4, "lot_no": lot_no,
-         "reason": "exercise"}
-    )  # fmt: skip
+        {
+            "type": "issue",
+            "depot": depot,
+            "item": item,
+            "quantity": 4,
+            "lot_no": lot_no,
+            "reason": "exercise",
+        }
+    )
 
     [lot] = [x for x in any_api.detail(depot, item)["lots"] if x["lot_no"] == lot_no]
     assert lot == {
@@ -82,9 +99,14 @@ def test_issuing_more_than_available_is_refused_with_409_and_posts_nothing(
     before = any_api.snapshot(row["depot"], row["item"])
 
     response = any_api.post_movement(
-        {"type": "issue", "depot": row["depot"], "item": row["item"],
-         "quantity": row["available"] + 1, "lot_no": row["lot_no"]}
-    )  # fmt: skip
+        {
+            "type": "issue",
+            "depot": row["depot"],
+            "item": row["item"],
+            "quantity": row["available"] + 1,
+            "lot_no": row["lot_no"],
+        }
+    )
 
     body = assert_problem(response, 409, "quantity")
     assert row["lot_no"] in body["detail"]
@@ -95,9 +117,14 @@ def test_an_issue_can_go_to_an_incident_location(api: Api, facts: Facts) -> None
     row = facts.lot(tracking="none", min_on_hand=2)
 
     result = api.posted(
-        {"type": "issue", "depot": row["depot"], "item": row["item"], "quantity": 2,
-         "destination": "INCIDENT"}
-    )  # fmt: skip
+        {
+            "type": "issue",
+            "depot": row["depot"],
+            "item": row["item"],
+            "quantity": 2,
+            "destination": "INCIDENT",
+        }
+    )
 
     assert result["lines"][0]["to"] == "INCIDENT"
     assert api.on_hand(row["depot"], row["item"]) == row["on_hand"] - 2
@@ -113,9 +140,14 @@ def test_an_issue_to_anywhere_but_units_or_an_incident_is_refused_naming_destina
     before = api.snapshot(row["depot"], row["item"])
 
     response = api.post_movement(
-        {"type": "issue", "depot": row["depot"], "item": row["item"], "quantity": 1,
-         "destination": destination}
-    )  # fmt: skip
+        {
+            "type": "issue",
+            "depot": row["depot"],
+            "item": row["item"],
+            "quantity": 1,
+            "destination": destination,
+        }
+    )
 
     assert_problem(response, status, "destination")
     assert api.snapshot(row["depot"], row["item"]) == before
@@ -131,9 +163,15 @@ def test_a_transfer_leaves_the_source_at_once_and_reaches_the_destination_only_o
     target_before = any_api.on_hand(target, item, lot_no)
 
     shipped = any_api.posted(
-        {"type": "transfer", "from_depot": source, "to_depot": target, "item": item,
-         "quantity": 3, "lot_no": lot_no}
-    )  # fmt: skip
+        {
+            "type": "transfer",
+            "from_depot": source,
+            "to_depot": target,
+            "item": item,
+            "quantity": 3,
+            "lot_no": lot_no,
+        }
+    )
     in_transit_source = any_api.on_hand(source, item, lot_no)
     in_transit_target = any_api.on_hand(target, item, lot_no)
     received = any_api.posted({"type": "transfer_receive", "transfer_id": shipped["transfer_id"]})
@@ -155,9 +193,15 @@ def test_receiving_a_transfer_twice_is_a_409_and_posts_nothing(api: Api, facts: 
     row = facts.lot(tracking="lot", min_on_hand=5)
     target = facts.other_depot(row["item"], row["depot"])
     shipped = api.posted(
-        {"type": "transfer", "from_depot": row["depot"], "to_depot": target,
-         "item": row["item"], "quantity": 2, "lot_no": row["lot_no"]}
-    )  # fmt: skip
+        {
+            "type": "transfer",
+            "from_depot": row["depot"],
+            "to_depot": target,
+            "item": row["item"],
+            "quantity": 2,
+            "lot_no": row["lot_no"],
+        }
+    )
     api.posted({"type": "transfer_receive", "transfer_id": shipped["transfer_id"]})
     before = (api.snapshot(row["depot"], row["item"]), api.snapshot(target, row["item"]))
 
@@ -172,9 +216,15 @@ def test_a_serial_can_be_transferred_between_depots(api: Api, facts: Facts) -> N
     target = facts.other_depot(serial["item"], serial["depot"])
 
     shipped = api.posted(
-        {"type": "transfer", "from_depot": serial["depot"], "to_depot": target,
-         "item": serial["item"], "quantity": 1, "lot_no": serial["lot_no"]}
-    )  # fmt: skip
+        {
+            "type": "transfer",
+            "from_depot": serial["depot"],
+            "to_depot": target,
+            "item": serial["item"],
+            "quantity": 1,
+            "lot_no": serial["lot_no"],
+        }
+    )
     api.posted({"type": "transfer_receive", "transfer_id": shipped["transfer_id"]})
 
     holders = api.stock_lots(item=serial["item"], lot=serial["lot_no"])
@@ -187,21 +237,35 @@ def test_a_count_books_the_difference_and_sets_on_hand(api: Api, facts: Facts) -
     depot, item, lot_no, on_hand = row["depot"], row["item"], row["lot_no"], row["on_hand"]
 
     down = api.posted(
-        {"type": "count", "depot": depot, "item": item, "lot_no": lot_no,
-         "counted_quantity": on_hand - 2}
-    )  # fmt: skip
+        {
+            "type": "count",
+            "depot": depot,
+            "item": item,
+            "lot_no": lot_no,
+            "counted_quantity": on_hand - 2,
+        }
+    )
     after_down = api.on_hand(depot, item, lot_no)
     up = api.posted(
-        {"type": "count", "depot": depot, "item": item, "lot_no": lot_no,
-         "counted_quantity": on_hand + 3, "reason": "found"}
-    )  # fmt: skip
+        {
+            "type": "count",
+            "depot": depot,
+            "item": item,
+            "lot_no": lot_no,
+            "counted_quantity": on_hand + 3,
+            "reason": "found",
+        }
+    )
 
     assert (down["previous_on_hand"], down["counted_quantity"]) == (on_hand, on_hand - 2)
     assert after_down == on_hand - 2
     [line] = down["lines"]
     assert (line["kind"], line["from"], line["to"], line["quantity"]) == (
-        "count", f"DEPOT/{depot}", "ADJUSTMENT", 2,
-    )  # fmt: skip
+        "count",
+        f"DEPOT/{depot}",
+        "ADJUSTMENT",
+        2,
+    )
     assert (up["previous_on_hand"], up["counted_quantity"]) == (on_hand - 2, on_hand + 3)
     assert (up["lines"][0]["from"], up["lines"][0]["quantity"]) == ("ADJUSTMENT", 5)
     assert api.on_hand(depot, item, lot_no) == on_hand + 3
@@ -215,9 +279,13 @@ def test_a_count_equal_to_on_hand_posts_nothing(api: Api, facts: Facts) -> None:
     before = api.snapshot(row["depot"], row["item"])
 
     result = api.posted(
-        {"type": "count", "depot": row["depot"], "item": row["item"],
-         "counted_quantity": row["on_hand"]}
-    )  # fmt: skip
+        {
+            "type": "count",
+            "depot": row["depot"],
+            "item": row["item"],
+            "counted_quantity": row["on_hand"],
+        }
+    )
 
     assert result["movement_ids"] == []
     assert result["previous_on_hand"] == result["counted_quantity"] == row["on_hand"]
@@ -231,9 +299,15 @@ def test_writing_off_an_expired_lot_takes_it_off_the_books(api: Api, facts: Fact
     before = api.detail(depot, item)
 
     result = api.posted(
-        {"type": "write_off", "depot": depot, "item": item, "lot_no": expired["lot_no"],
-         "quantity": expired["on_hand"], "reason": "expired"}
-    )  # fmt: skip
+        {
+            "type": "write_off",
+            "depot": depot,
+            "item": item,
+            "lot_no": expired["lot_no"],
+            "quantity": expired["on_hand"],
+            "reason": "expired",
+        }
+    )
 
     assert result["lines"][0]["to"] == "SCRAP"
     after = api.detail(depot, item)
@@ -267,8 +341,11 @@ def test_a_reversal_restores_the_balance_and_a_second_reversal_is_409(
     assert any_api.on_hand(depot, item, lot_no) == row["on_hand"]
     [line] = reversal["lines"]
     assert (line["kind"], line["from"], line["to"], line["quantity"]) == (
-        "reversal", "ISSUED", f"DEPOT/{depot}", 4,
-    )  # fmt: skip
+        "reversal",
+        "ISSUED",
+        f"DEPOT/{depot}",
+        4,
+    )
     assert restored.card[-1]["reference"] == f"reversal:{movement_id}"
     assert_problem(second, 409, "movement_id")
     assert any_api.snapshot(depot, item) == restored
@@ -300,9 +377,15 @@ def test_reversing_a_receipt_whose_stock_was_issued_is_refused_and_posts_nothing
     depot = facts.receiving_depot(item)
     lot_no = new_lot_no()
     receipt = api.posted(
-        {"type": "receipt", "depot": depot, "item": item, "quantity": 3, "lot_no": lot_no,
-         "expiry_date": FAR_EXPIRY.isoformat()}
-    )  # fmt: skip
+        {
+            "type": "receipt",
+            "depot": depot,
+            "item": item,
+            "quantity": 3,
+            "lot_no": lot_no,
+            "expiry_date": FAR_EXPIRY.isoformat(),
+        }
+    )
     api.posted({"type": "issue", "depot": depot, "item": item, "quantity": 2, "lot_no": lot_no})
     before = api.snapshot(depot, item)
 
@@ -353,10 +436,14 @@ def test_a_refused_request_does_not_use_up_its_key(api: Api, facts: Facts) -> No
     row = facts.lot(tracking="none")
     key = new_key()
     refused = api.post_movement(
-        {"type": "issue", "depot": row["depot"], "item": row["item"],
-         "quantity": row["on_hand"] + 1},
+        {
+            "type": "issue",
+            "depot": row["depot"],
+            "item": row["item"],
+            "quantity": row["on_hand"] + 1,
+        },
         key=key,
-    )  # fmt: skip
+    )
 
     accepted = api.post_movement(
         {"type": "issue", "depot": row["depot"], "item": row["item"], "quantity": 1}, key=key
@@ -373,8 +460,14 @@ def test_a_replayed_transfer_returns_the_same_transfer_and_ships_once(
 ) -> None:
     row = facts.lot(tracking="lot", min_on_hand=4)
     target = facts.other_depot(row["item"], row["depot"])
-    body = {"type": "transfer", "from_depot": row["depot"], "to_depot": target,
-            "item": row["item"], "quantity": 2, "lot_no": row["lot_no"]}  # fmt: skip
+    body = {
+        "type": "transfer",
+        "from_depot": row["depot"],
+        "to_depot": target,
+        "item": row["item"],
+        "quantity": 2,
+        "lot_no": row["lot_no"],
+    }
     key = new_key()
 
     first = api.posted(body, key=key)
@@ -402,10 +495,12 @@ def test_the_actor_header_is_recorded_on_the_stock_card(api: Api, facts: Facts) 
 def test_the_stock_card_ends_on_the_on_hand_of_the_depot_and_item(api: Api, facts: Facts) -> None:
     depot, item = facts.fefo_case()
     lot = next(r for r in facts.lots_of(depot, item) if r["status"] == "usable")
-    api.posted({"type": "issue", "depot": depot, "item": item, "quantity": 1,
-                "lot_no": lot["lot_no"]})  # fmt: skip
-    api.posted({"type": "receipt", "depot": depot, "item": item, "quantity": 5,
-                "lot_no": lot["lot_no"]})  # fmt: skip
+    api.posted(
+        {"type": "issue", "depot": depot, "item": item, "quantity": 1, "lot_no": lot["lot_no"]}
+    )
+    api.posted(
+        {"type": "receipt", "depot": depot, "item": item, "quantity": 5, "lot_no": lot["lot_no"]}
+    )
 
     card = api.card(depot, item)
     page = api.get("/movements", depot=depot, item=item)
@@ -424,8 +519,15 @@ def test_paging_the_stock_card_keeps_the_running_balance(api: Api, facts: Facts)
     depot, item = facts.fefo_case()
     lot = next(r for r in facts.lots_of(depot, item) if r["status"] == "usable")
     for quantity in (1, 2, 3):
-        api.posted({"type": "issue", "depot": depot, "item": item, "quantity": quantity,
-                    "lot_no": lot["lot_no"]})  # fmt: skip
+        api.posted(
+            {
+                "type": "issue",
+                "depot": depot,
+                "item": item,
+                "quantity": quantity,
+                "lot_no": lot["lot_no"],
+            }
+        )
     full = api.card(depot, item)
 
     pages = [
@@ -444,8 +546,9 @@ def test_paging_the_stock_card_keeps_the_running_balance(api: Api, facts: Facts)
 def test_the_stock_card_of_one_lot_ends_on_that_lots_on_hand(api: Api, facts: Facts) -> None:
     depot, item = facts.fefo_case()
     lot = next(r for r in facts.lots_of(depot, item) if r["status"] == "usable")
-    api.posted({"type": "issue", "depot": depot, "item": item, "quantity": 2,
-                "lot_no": lot["lot_no"]})  # fmt: skip
+    api.posted(
+        {"type": "issue", "depot": depot, "item": item, "quantity": 2, "lot_no": lot["lot_no"]}
+    )
 
     card = api.card(depot, item, lot=lot["lot_no"])
 
@@ -472,3 +575,66 @@ def test_the_stock_card_needs_a_depot_and_an_item(api: Api, facts: Facts) -> Non
     response = api.client.get("/movements", params={"item": row["item"]})
 
     assert_problem(response, 422, "depot")
+
+
+# ------------------------------------------------- reversals of transfers
+def test_a_reversed_transfer_cannot_take_the_stock_of_another_transfer(
+    api: Api, facts: Facts
+) -> None:
+    row = facts.lot(tracking="lot", min_on_hand=4)
+    item, lot_no, source = row["item"], row["lot_no"], row["depot"]
+    target = facts.other_depot(item, source)
+    target_before = api.on_hand(target, item, lot_no)
+    body = {
+        "type": "transfer",
+        "from_depot": source,
+        "to_depot": target,
+        "item": item,
+        "quantity": 2,
+        "lot_no": lot_no,
+    }
+    first = api.posted(body)
+    second = api.posted(body)
+
+    reversal = api.post_movement(
+        {"type": "reversal", "movement_id": first["movement_ids"][0], "reason": "cancelled"}
+    )
+    api.post_movement({"type": "transfer_receive", "transfer_id": first["transfer_id"]})
+    receive_second = api.post_movement(
+        {"type": "transfer_receive", "transfer_id": second["transfer_id"]}
+    )
+
+    assert reversal.status_code in {201, 409}, reversal.text
+    assert receive_second.status_code == 201, receive_second.text
+    held = api.on_hand(source, item, lot_no) + api.on_hand(target, item, lot_no)
+    assert held == row["on_hand"] + target_before
+
+
+def test_reversing_a_transfer_receipt_never_strands_the_stock_in_transit(
+    api: Api, facts: Facts
+) -> None:
+    row = facts.lot(tracking="lot", min_on_hand=3)
+    item, lot_no, source = row["item"], row["lot_no"], row["depot"]
+    target = facts.other_depot(item, source)
+    target_before = api.on_hand(target, item, lot_no)
+    shipped = api.posted(
+        {
+            "type": "transfer",
+            "from_depot": source,
+            "to_depot": target,
+            "item": item,
+            "quantity": 3,
+            "lot_no": lot_no,
+        }
+    )
+    received = api.posted({"type": "transfer_receive", "transfer_id": shipped["transfer_id"]})
+
+    reversal = api.post_movement(
+        {"type": "reversal", "movement_id": received["movement_ids"][0], "reason": "wrong dock"}
+    )
+    again = api.post_movement({"type": "transfer_receive", "transfer_id": shipped["transfer_id"]})
+
+    assert reversal.status_code in {201, 409}, reversal.text
+    assert again.status_code in {201, 409}, again.text
+    held = api.on_hand(source, item, lot_no) + api.on_hand(target, item, lot_no)
+    assert held == row["on_hand"] + target_before

@@ -146,10 +146,13 @@ def test_a_pick_takes_the_earliest_expiry_first_and_skips_unusable_lots(
     )
 
     assert picks == [
-        {"lot_no": first["lot_no"], "expiry_date": first["expiry_date"],
-         "quantity": first["available"]},
+        {
+            "lot_no": first["lot_no"],
+            "expiry_date": first["expiry_date"],
+            "quantity": first["available"],
+        },
         {"lot_no": usable[1]["lot_no"], "expiry_date": usable[1]["expiry_date"], "quantity": 1},
-    ]  # fmt: skip
+    ]
     assert [p["lot_no"] for p in everything] == [r["lot_no"] for r in usable]
     assert [p["quantity"] for p in everything] == [r["available"] for r in usable]
     assert not unusable & {p["lot_no"] for p in everything}

@@ -1,0 +1,141 @@
+"""Schemas of the /network routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from network import MAX_MATRIX_SIDE
+
+NodeId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class NodeRead(BaseModel):
+    id: str
+    name_vi: str
+    name_en: str
+    lat: float
+    lon: float
+    province_code: str
+    kind: str
+
+
+class EdgeRead(BaseModel):
+    id: str
+    from_node: str
+    to_node: str
+    road_ref: str
+    road_class: str
+    terrain: str
+    length_km: float
+    minutes: float
+
+
+class NodesPage(BaseModel):
+    graph_version: str
+    nodes: list[NodeRead]
+    edges: list[EdgeRead]
+
+
+class MatrixRequest(BaseModel):
+    """Node ids; at most MAX_MATRIX_SIDE sources and as many targets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: Annotated[list[NodeId], Field(min_length=1, max_length=MAX_MATRIX_SIDE)]
+    targets: Annotated[list[NodeId], Field(min_length=1, max_length=MAX_MATRIX_SIDE)]
+    apply_closures: bool = True
+
+
+class MatrixRead(BaseModel):
+    graph_version: str
+    overlay: str
+    sources: list[str]
+    targets: list[str]
+    seconds: list[list[int | None]]
+    metres: list[list[int | None]]
+    unreachable: list[tuple[str, str]]
+
+
+class ClosureCreate(BaseModel):
+    """An edge or node closed, an edge slowed (`slow` with speed_factor), or a hazard zone
+    (a circle: centre + radius_km, or a polygon of [lat, lon] points)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["edge", "node", "slow", "zone_circle", "zone_polygon"]
+    edge_id: NodeId | None = None
+    node_id: NodeId | None = None
+    speed_factor: Annotated[float, Field(gt=0, lt=1)] | None = None
+    centre: tuple[Lat, Lon] | None = None
+    radius_km: Annotated[float, Field(gt=0, le=200)] | None = None
+    polygon: list[tuple[Lat, Lon]] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> ClosureCreate:
+        need: dict[str, tuple[str, ...]] = {
+            "edge": ("edge_id",),
+            "node": ("node_id",),
+            "slow": ("edge_id", "speed_factor"),
+            "zone_circle": ("centre", "radius_km"),
+            "zone_polygon": ("polygon",),
+        }
+        for name in need[self.kind]:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} is required for a {self.kind} closure")
+        return self
+
+
+class ClosureRead(BaseModel):
+    id: int
+    kind: str
+    edge_id: str | None
+    node_id: str | None
+    speed_factor: float | None
+    centre: tuple[float, float] | None
+    radius_km: float | None
+    polygon: list[tuple[float, float]] | None
+    reason: str
+    created_by: str
+    created_at: dt.datetime
+    lifted_by: str | None
+    lifted_at: dt.datetime | None
+    active: bool
+
+
+class ReachRead(BaseModel):
+    place_id: str
+    name: str
+    hours: float
+
+
+class DepotCoverageRead(BaseModel):
+    depot: str
+    node_id: str
+    provinces: list[ReachRead]
+    hazard_sources: list[ReachRead]
+
+
+class FastestDepotRead(BaseModel):
+    province_code: str
+    name: str
+    depot: str | None
+    hours: float | None
+
+
+class CoverageRead(BaseModel):
+    hours: float
+    graph_version: str
+    overlay: str
+    depots: list[DepotCoverageRead]
+    provinces: list[FastestDepotRead]
+    uncovered_provinces: list[str]
+    uncovered_hazard_sources: list[str]
+
+
+RouteFeature = dict[str, Any]

@@ -1,0 +1,126 @@
+"""Use cases of the road network: closures live in the database so that every later
+plan sees them; routing itself is pure (network/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.errors import ConflictError, NotFoundError
+from inventory.ledger import run_idempotent, utcnow
+from inventory.models import ClosureKind, RoadClosure
+from network import Closure, HazardZone, Overlay, RoadRouter
+
+from .network_schemas import ClosureCreate, ClosureRead
+from .services import Database, _retry_race
+
+
+def to_overlay_part(row: RoadClosure) -> Closure | HazardZone:
+    if row.kind == ClosureKind.EDGE:
+        return Closure(edge_id=row.edge_id)
+    if row.kind == ClosureKind.NODE:
+        return Closure(node_id=row.node_id)
+    if row.kind == ClosureKind.SLOW:
+        return Closure(edge_id=row.edge_id, speed_factor=row.speed_factor)
+    if row.kind == ClosureKind.ZONE_CIRCLE:
+        assert row.centre_lat is not None and row.centre_lon is not None
+        return HazardZone(
+            centre=(row.centre_lat, row.centre_lon), radius_km=row.radius_km, label=row.reason
+        )
+    return HazardZone(polygon=tuple((p[0], p[1]) for p in row.polygon or []), label=row.reason)
+
+
+def active_overlay(session: Session) -> Overlay:
+    """Every closure and zone not yet lifted."""
+    rows = session.scalars(
+        select(RoadClosure).where(RoadClosure.lifted_at.is_(None)).order_by(RoadClosure.id)
+    ).all()
+    parts = [to_overlay_part(r) for r in rows]
+    return Overlay(
+        closures=tuple(p for p in parts if isinstance(p, Closure)),
+        zones=tuple(p for p in parts if isinstance(p, HazardZone)),
+    )
+
+
+def closure_read(row: RoadClosure) -> ClosureRead:
+    return ClosureRead(
+        id=row.id,
+        kind=row.kind.value,
+        edge_id=row.edge_id,
+        node_id=row.node_id,
+        speed_factor=row.speed_factor,
+        centre=None
+        if row.centre_lat is None or row.centre_lon is None
+        else (row.centre_lat, row.centre_lon),
+        radius_km=row.radius_km,
+        polygon=None if row.polygon is None else [(p[0], p[1]) for p in row.polygon],
+        reason=row.reason,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        lifted_by=row.lifted_by,
+        lifted_at=row.lifted_at,
+        active=row.lifted_at is None,
+    )
+
+
+def list_closures(session: Session, *, include_lifted: bool) -> list[ClosureRead]:
+    stmt = select(RoadClosure).order_by(RoadClosure.id)
+    if not include_lifted:
+        stmt = stmt.where(RoadClosure.lifted_at.is_(None))
+    return [closure_read(r) for r in session.scalars(stmt)]
+
+
+def create_closure(
+    db: Database, router: RoadRouter, body: ClosureCreate, *, actor: str, key: str | None
+) -> tuple[dict[str, Any], bool]:
+    """Validate against the graph (unknown edge or node, empty polygon), then store."""
+    part = to_overlay_part(_new_row(body, actor))
+    check = Overlay(closures=(part,)) if isinstance(part, Closure) else Overlay(zones=(part,))
+    check.check(router.graph)
+
+    def attempt() -> tuple[dict[str, Any], bool]:
+        with db.sessions.begin() as session:
+
+            def act() -> dict[str, Any]:
+                row = _new_row(body, actor)
+                session.add(row)
+                session.flush()
+                return closure_read(row).model_dump(mode="json")
+
+            return run_idempotent(session, key, "closure", body.model_dump(mode="json"), act)
+
+    return _retry_race(attempt)
+
+
+def _new_row(body: ClosureCreate, actor: str) -> RoadClosure:
+    return RoadClosure(
+        kind=ClosureKind(body.kind),
+        edge_id=body.edge_id if body.kind in ("edge", "slow") else None,
+        node_id=body.node_id if body.kind == "node" else None,
+        speed_factor=body.speed_factor if body.kind == "slow" else None,
+        centre_lat=body.centre[0] if body.centre and body.kind == "zone_circle" else None,
+        centre_lon=body.centre[1] if body.centre and body.kind == "zone_circle" else None,
+        radius_km=body.radius_km if body.kind == "zone_circle" else None,
+        polygon=[list(p) for p in body.polygon]
+        if body.polygon and body.kind == "zone_polygon"
+        else None,
+        reason=body.reason,
+        created_by=actor,
+        created_at=utcnow(),
+    )
+
+
+def lift_closure(db: Database, closure_id: int, *, actor: str) -> ClosureRead:
+    with db.sessions.begin() as session:
+        row = session.get(RoadClosure, closure_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"unknown closure {closure_id}", field="closure_id")
+        if row.lifted_at is not None:
+            raise ConflictError(f"closure {closure_id} was already lifted", field="closure_id")
+        row.lifted_at = dt.datetime.now(dt.UTC)
+        row.lifted_by = actor
+        session.flush()
+        return closure_read(row)

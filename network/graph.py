@@ -1,0 +1,190 @@
+"""The national road graph, loaded from data/ and validated.
+
+Travel time is derived, never stored: length / speed(road class, terrain)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from .errors import GraphDataError
+from .geometry import Point, in_bbox, point_in_ring
+
+ROAD_CLASSES = ("expressway", "national", "provincial")
+TERRAINS = ("plain", "hilly", "mountain")
+FILES = ("road_nodes.csv", "road_edges.csv", "road_speeds.csv")
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    name_vi: str
+    name_en: str
+    lat: float
+    lon: float
+    province_code: str
+    kind: str
+
+    @property
+    def point(self) -> Point:
+        return (self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class Edge:
+    id: str
+    u: str
+    v: str
+    road_ref: str
+    road_class: str
+    terrain: str
+    length_km: float
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str
+    rings: tuple[tuple[Point, ...], ...]
+
+    def contains(self, p: Point) -> bool:
+        return sum(point_in_ring(p, ring) for ring in self.rings) % 2 == 1
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """Immutable road data plus its content hash (the graph version)."""
+
+    nodes: dict[str, Node]
+    edges: dict[str, Edge]
+    speeds_kmh: dict[tuple[str, str], float]
+    offroad_kmh: float
+    version: str
+    provinces: tuple[Province, ...] = ()
+
+    def edge_seconds(self, edge: Edge, factor: float = 1.0) -> float:
+        return edge.length_km / (self.speeds_kmh[(edge.road_class, edge.terrain)] * factor) * 3600
+
+    def province_of(self, p: Point) -> Province | None:
+        if not in_bbox(p):
+            return None
+        for province in self.provinces:
+            if province.contains(p):
+                return province
+        return None
+
+    def base_graph(self) -> nx.MultiGraph:
+        g = nx.MultiGraph()
+        for node in self.nodes.values():
+            g.add_node(node.id)
+        for edge in self.edges.values():
+            g.add_edge(edge.u, edge.v, key=edge.id)
+        return g
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def _provinces(path: Path) -> tuple[Province, ...]:
+    if not path.exists():
+        return ()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for feature in data["features"]:
+        geom = feature["geometry"]
+        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        rings = tuple(
+            tuple((float(lat), float(lon)) for lon, lat in ring)
+            for polygon in polygons
+            for ring in polygon
+        )
+        props = feature["properties"]
+        out.append(Province(str(props["code"]), str(props["name"]), rings))
+    return tuple(out)
+
+
+def load_road_graph(data_dir: Path) -> RoadGraph:
+    """Read and validate the road files; raise GraphDataError naming what is wrong."""
+    digest = hashlib.sha256()
+    for name in FILES:
+        path = data_dir / name
+        if not path.exists():
+            raise GraphDataError(f"missing road data file {path}")
+        digest.update(path.read_bytes())
+    nodes: dict[str, Node] = {}
+    for r in _read(data_dir / "road_nodes.csv"):
+        node = Node(
+            r["node_id"],
+            r["name_vi"],
+            r["name_en"],
+            float(r["lat"]),
+            float(r["lon"]),
+            r["province_code"],
+            r["kind"],
+        )
+        if node.id in nodes:
+            raise GraphDataError(f"duplicate node {node.id}")
+        if not in_bbox(node.point):
+            raise GraphDataError(
+                f"node {node.id} at {node.point} is outside Vietnam's bounding box"
+            )
+        nodes[node.id] = node
+    speeds: dict[tuple[str, str], float] = {}
+    offroad = 15.0
+    for r in _read(data_dir / "road_speeds.csv"):
+        if r["road_class"] == "offroad":
+            offroad = float(r["speed_kmh"])
+        else:
+            speeds[(r["road_class"], r["terrain"])] = float(r["speed_kmh"])
+    edges: dict[str, Edge] = {}
+    for r in _read(data_dir / "road_edges.csv"):
+        edge = Edge(
+            r["edge_id"],
+            r["from_node"],
+            r["to_node"],
+            r["road_ref"],
+            r["road_class"],
+            r["terrain"],
+            float(r["length_km"]),
+        )
+        if edge.id in edges:
+            raise GraphDataError(f"duplicate edge {edge.id}")
+        for end in (edge.u, edge.v):
+            if end not in nodes:
+                raise GraphDataError(f"edge {edge.id} names unknown node {end}")
+        if edge.u == edge.v:
+            raise GraphDataError(f"edge {edge.id} is a loop on {edge.u}")
+        if edge.length_km <= 0:
+            raise GraphDataError(f"edge {edge.id} has length {edge.length_km} km")
+        if (edge.road_class, edge.terrain) not in speeds:
+            raise GraphDataError(f"edge {edge.id}: no speed for {edge.road_class}/{edge.terrain}")
+        edges[edge.id] = edge
+    graph = RoadGraph(
+        nodes,
+        edges,
+        speeds,
+        offroad,
+        digest.hexdigest()[:16],
+        _provinces(data_dir / "provinces.geojson"),
+    )
+    validate(graph)
+    return graph
+
+
+def validate(graph: RoadGraph) -> None:
+    """Every node reachable from every other."""
+    g = graph.base_graph()
+    if g.number_of_nodes() == 0:
+        raise GraphDataError("the road graph is empty")
+    parts: list[set[str]] = [set(c) for c in nx.connected_components(g)]
+    if len(parts) > 1:
+        sizes = [len(part) for part in parts]
+        small = sorted(parts[sizes.index(min(sizes))])
+        raise GraphDataError(f"the road graph is not connected: {small} cannot be reached")

@@ -1,0 +1,405 @@
+"""Travel times, routes and snapping over the road graph with overlays applied.
+
+Each overlay gets a view: a simple graph whose edge weight is the fastest open road
+between two nodes, with closures applied and, in the "safe" view, every node and
+road inside a hazard zone removed. Views and their Dijkstra trees are cached by
+(graph version, overlay key) on the router instance, never globally."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from .errors import InvalidLocationError, MatrixTooLargeError, UnknownNodeError
+from .geometry import Point, haversine_km, in_bbox, segment_point_distance_km
+from .graph import RoadGraph
+from .overlays import NO_OVERLAY, Overlay
+
+#: Largest matrix side accepted (sources or targets); see the README.
+MAX_MATRIX_SIDE = 400
+#: Farthest a coordinate may lie from the nearest road node.
+MAX_SNAP_KM = 60.0
+#: Off-road distance = straight line x this factor.
+OFFROAD_FACTOR = 1.3
+#: Coastal tolerance: points this close to a province outline count as inside Vietnam.
+COAST_TOLERANCE_KM = 5.0
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A coordinate tied to its nearest node by an off-road leg."""
+
+    point: Point
+    node_id: str
+    distance_km: float
+    seconds: float
+    province_code: str | None
+
+
+@dataclass(frozen=True)
+class Leg:
+    from_node: str
+    to_node: str
+    edge_id: str | None
+    road_ref: str
+    road_class: str
+    km: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Route:
+    nodes: list[str]
+    legs: list[Leg]
+    seconds: int
+    metres: int
+    coordinates: list[Point]
+    snaps: list[Snap] = field(default_factory=list)
+
+    def geojson(self, properties: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A GeoJSON Feature with a LineString ([lon, lat] order, as GeoJSON wants)."""
+        return {
+            "type": "Feature",
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[round(lon, 5), round(lat, 5)] for lat, lon in self.coordinates],
+            },
+            "properties": {
+                "seconds": self.seconds,
+                "metres": self.metres,
+                "hours": round(self.seconds / 3600, 2),
+                "km": round(self.metres / 1000, 1),
+                "nodes": self.nodes,
+                **(properties or {}),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Matrix:
+    sources: list[str]
+    targets: list[str]
+    seconds: list[list[int | None]]
+    metres: list[list[int | None]]
+
+    @property
+    def unreachable(self) -> list[tuple[str, str]]:
+        return [
+            (s, t)
+            for i, s in enumerate(self.sources)
+            for j, t in enumerate(self.targets)
+            if self.seconds[i][j] is None
+        ]
+
+
+class _View:
+    """One overlay applied: the safe graph, the raw graph and their shortest-path trees."""
+
+    def __init__(self, graph: RoadGraph, overlay: Overlay) -> None:
+        self.graph = graph
+        self.overlay = overlay
+        closed_edges = {c.edge_id for c in overlay.closures if c.speed_factor is None}
+        closed_nodes = {c.node_id for c in overlay.closures if c.node_id is not None}
+        slowed = {c.edge_id: c.speed_factor for c in overlay.closures if c.speed_factor}
+        self.in_zone = {
+            n.id for n in graph.nodes.values() if any(z.contains(n.point) for z in overlay.zones)
+        }
+        self.raw = nx.Graph()
+        self.safe = nx.Graph()
+        for node_id in graph.nodes:
+            if node_id in closed_nodes:
+                continue
+            self.raw.add_node(node_id)
+            if node_id not in self.in_zone:
+                self.safe.add_node(node_id)
+        for edge in graph.edges.values():
+            if edge.id in closed_edges or edge.u in closed_nodes or edge.v in closed_nodes:
+                continue
+            factor = slowed.get(edge.id) or 1.0
+            seconds = graph.edge_seconds(edge, factor)
+            self._add(self.raw, edge.u, edge.v, seconds, edge.id)
+            a, b = graph.nodes[edge.u].point, graph.nodes[edge.v].point
+            if edge.u in self.in_zone or edge.v in self.in_zone:
+                continue
+            if any(z.crosses(a, b) for z in overlay.zones):
+                continue
+            self._add(self.safe, edge.u, edge.v, seconds, edge.id)
+        self._trees: dict[tuple[str, str], tuple[dict[str, float], dict[str, list[str]]]] = {}
+
+    @staticmethod
+    def _add(g: nx.Graph, u: str, v: str, seconds: float, edge_id: str) -> None:
+        if g.has_edge(u, v) and g[u][v]["t"] <= seconds:
+            return
+        g.add_edge(u, v, t=seconds, edge=edge_id)
+
+    def tree(self, which: str, source: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        key = (which, source)
+        cached = self._trees.get(key)
+        if cached is None:
+            g = self.safe if which == "safe" else self.raw
+            if source not in g:
+                cached = ({}, {})
+            else:
+                dist, paths = nx.single_source_dijkstra(g, source, weight="t")
+                cached = (dist, paths)
+            self._trees[key] = cached
+        return cached
+
+    def gateway(self, node: str) -> str | None:
+        """The safe node a node inside a zone is reached through (the nearest entry
+        point by travel time), the node itself when it is safe, None if cut off."""
+        if node in self.safe:
+            return node
+        dist, _ = self.tree("raw", node)
+        candidates = [(d, n) for n, d in dist.items() if n in self.safe and self.safe.degree(n)]
+        return min(candidates)[1] if candidates else None
+
+    def path(self, source: str, target: str) -> list[str] | None:
+        """Node sequence: out of a zone, along safe roads, into a zone."""
+        if source not in self.raw or target not in self.raw:
+            return None
+        if source == target:
+            return [source]
+        if source in self.in_zone and target in self.in_zone:
+            # Both inside: work inside the zone, on the roads that are open.
+            _, paths = self.tree("raw", source)
+            if target in paths:
+                return paths[target]
+        gs, gt = self.gateway(source), self.gateway(target)
+        if gs is None or gt is None:
+            return None
+        _, safe_paths = self.tree("safe", gs)
+        middle = safe_paths.get(gt)
+        if middle is None:
+            return None
+        head = self.tree("raw", source)[1][gs] if gs != source else [source]
+        tail = self.tree("raw", gt)[1][target] if gt != target else [target]
+        return head[:-1] + middle + tail[1:]
+
+    def leg(self, u: str, v: str) -> tuple[float, str]:
+        data = self.raw[u][v]
+        return float(data["t"]), str(data["edge"])
+
+
+class RoadRouter:
+    """Matrices, routes, snapping and coverage over one road graph."""
+
+    def __init__(self, graph: RoadGraph, *, cache_size: int = 16) -> None:
+        self.graph = graph
+        self._views: OrderedDict[str, _View] = OrderedDict()
+        self._cache_size = cache_size
+        self._node_ids = list(graph.nodes)
+        self._node_points = [graph.nodes[n].point for n in self._node_ids]
+
+    # ----------------------------------------------------------------- views
+    def view(self, overlay: Overlay = NO_OVERLAY) -> _View:
+        overlay.check(self.graph)
+        key = f"{self.graph.version}:{overlay.key()}"
+        view = self._views.get(key)
+        if view is None:
+            view = _View(self.graph, overlay)
+            self._views[key] = view
+            if len(self._views) > self._cache_size:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(key)
+        return view
+
+    def node(self, node_id: str, field_name: str = "node") -> str:
+        if node_id not in self.graph.nodes:
+            raise UnknownNodeError(f"unknown node {node_id!r}", field=field_name)
+        return node_id
+
+    # ------------------------------------------------------------- snapping
+    def check_point(
+        self, p: Point, field_name: str = "point", *, coast_km: float = COAST_TOLERANCE_KM
+    ) -> str | None:
+        """Refuse a coordinate that is not a number or not in Vietnam; return its province."""
+        lat, lon = p
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in p):
+            raise InvalidLocationError("coordinates must be finite numbers", field=field_name)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidLocationError(
+                f"({lat}, {lon}) is not a latitude/longitude", field=field_name
+            )
+        if not in_bbox(p):
+            raise InvalidLocationError(f"({lat}, {lon}) is outside Vietnam", field=field_name)
+        if not self.graph.provinces:
+            return None
+        province = self.graph.province_of(p)
+        if province is not None:
+            return province.code
+        near = self._near_coast(p, coast_km)
+        if near is None:
+            raise InvalidLocationError(
+                f"({lat}, {lon}) is outside Vietnam's territory (or more than "
+                f"{coast_km:g} km off its coast)",
+                field=field_name,
+            )
+        return near
+
+    def _near_coast(self, p: Point, coast_km: float) -> str | None:
+        deg = coast_km / 100  # generous box prefilter
+        best: tuple[float, str] | None = None
+        for province in self.graph.provinces:
+            for ring in province.rings:
+                for i in range(len(ring) - 1):
+                    a, b = ring[i], ring[i + 1]
+                    if min(a[0], b[0]) - deg > p[0] or max(a[0], b[0]) + deg < p[0]:
+                        continue
+                    if min(a[1], b[1]) - deg > p[1] or max(a[1], b[1]) + deg < p[1]:
+                        continue
+                    d = segment_point_distance_km(a, b, p)
+                    if d <= coast_km and (best is None or d < best[0]):
+                        best = (d, province.code)
+        return None if best is None else best[1]
+
+    def snap(
+        self,
+        p: Point,
+        *,
+        field_name: str = "point",
+        max_km: float = MAX_SNAP_KM,
+        coast_km: float = COAST_TOLERANCE_KM,
+    ) -> Snap:
+        """The nearest node and the off-road (or by-water) leg to it."""
+        province = self.check_point(p, field_name, coast_km=coast_km)
+        best_i = min(
+            range(len(self._node_ids)), key=lambda i: haversine_km(p, self._node_points[i])
+        )
+        dist = haversine_km(p, self._node_points[best_i])
+        if dist > max_km:
+            raise InvalidLocationError(
+                f"({p[0]}, {p[1]}) is {dist:.0f} km from the nearest road node "
+                f"(limit {max_km:g} km): beyond reach",
+                field=field_name,
+            )
+        road_km = dist * OFFROAD_FACTOR
+        return Snap(
+            p,
+            self._node_ids[best_i],
+            round(dist, 3),
+            road_km / self.graph.offroad_kmh * 3600,
+            province,
+        )
+
+    # ------------------------------------------------------------- matrices
+    def matrix(
+        self, sources: Sequence[str], targets: Sequence[str], overlay: Overlay = NO_OVERLAY
+    ) -> Matrix:
+        """Seconds and metres along the fastest route, as integers; None if unreachable."""
+        if len(sources) > MAX_MATRIX_SIDE or len(targets) > MAX_MATRIX_SIDE:
+            raise MatrixTooLargeError(
+                f"at most {MAX_MATRIX_SIDE} sources and {MAX_MATRIX_SIDE} targets per matrix",
+                field="sources" if len(sources) > MAX_MATRIX_SIDE else "targets",
+            )
+        for n, s in enumerate(sources):
+            self.node(s, f"sources[{n}]")
+        for n, t in enumerate(targets):
+            self.node(t, f"targets[{n}]")
+        view = self.view(overlay)
+        secs: list[list[int | None]] = []
+        metres: list[list[int | None]] = []
+        simple = not overlay.zones
+        for s in sources:
+            row_s: list[int | None] = []
+            row_m: list[int | None] = []
+            if simple:
+                _dist, paths = view.tree("raw", s)
+            for t in targets:
+                path = paths.get(t) if simple else view.path(s, t)
+                if path is None:
+                    row_s.append(None)
+                    row_m.append(None)
+                    continue
+                sec, km = self._measure(view, path)
+                row_s.append(round(sec))
+                row_m.append(round(km * 1000))
+            secs.append(row_s)
+            metres.append(row_m)
+        return Matrix(list(sources), list(targets), secs, metres)
+
+    def _measure(self, view: _View, path: list[str]) -> tuple[float, float]:
+        sec = km = 0.0
+        for u, v in itertools.pairwise(path):
+            t, edge_id = view.leg(u, v)
+            sec += t
+            km += self.graph.edges[edge_id].length_km
+        return sec, km
+
+    # ---------------------------------------------------------------- routes
+    def route(self, source: str, target: str, overlay: Overlay = NO_OVERLAY) -> Route | None:
+        """The fastest route between two nodes, or None if closures cut them apart."""
+        self.node(source, "from")
+        self.node(target, "to")
+        view = self.view(overlay)
+        path = view.path(source, target)
+        if path is None:
+            return None
+        legs = []
+        for u, v in itertools.pairwise(path):
+            t, edge_id = view.leg(u, v)
+            e = self.graph.edges[edge_id]
+            legs.append(Leg(u, v, edge_id, e.road_ref, e.road_class, e.length_km, t))
+        sec = sum(leg.seconds for leg in legs)
+        km = sum(leg.km for leg in legs)
+        return Route(
+            path, legs, round(sec), round(km * 1000), [self.graph.nodes[n].point for n in path]
+        )
+
+    def route_between_points(
+        self, a: Point | str, b: Point | str, overlay: Overlay = NO_OVERLAY
+    ) -> Route | None:
+        """A route between node ids or coordinates; coordinates add an off-road leg."""
+        snaps: list[Snap] = []
+        ends: list[str] = []
+        for value, name in ((a, "from"), (b, "to")):
+            if isinstance(value, str):
+                ends.append(self.node(value, name))
+            else:
+                snap = self.snap(value, field_name=name)
+                snaps.append(snap)
+                ends.append(snap.node_id)
+        core = self.route(ends[0], ends[1], overlay)
+        if core is None:
+            return None
+        legs = list(core.legs)
+        coords = list(core.coordinates)
+        if not isinstance(a, str):
+            s = snaps[0]
+            legs.insert(
+                0,
+                Leg(
+                    "(start)",
+                    s.node_id,
+                    None,
+                    "off-road",
+                    "offroad",
+                    s.distance_km * OFFROAD_FACTOR,
+                    s.seconds,
+                ),
+            )
+            coords.insert(0, a)
+        if not isinstance(b, str):
+            s = snaps[-1]
+            legs.append(
+                Leg(
+                    s.node_id,
+                    "(end)",
+                    None,
+                    "off-road",
+                    "offroad",
+                    s.distance_km * OFFROAD_FACTOR,
+                    s.seconds,
+                )
+            )
+            coords.append(b)
+        sec = sum(leg.seconds for leg in legs)
+        km = sum(leg.km for leg in legs)
+        return Route(core.nodes, legs, round(sec), round(km * 1000), coords, snaps)

@@ -1,0 +1,243 @@
+"""Typed, validated input and output of the dispatch model (no solver code here).
+
+Times are seconds from the plan's reference moment t0; travel comes as an integer
+matrix over `locations` (None where closures or hazard zones cut a pair apart)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import InvalidProblemError
+
+SolveStatus = Literal["optimal", "feasible", "infeasible", "timed_out", "no_solution"]
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    code: str
+    name: str
+    unit_weight_kg: float
+    unit_volume_m3: float
+    #: codes that may stand in for this item, best first (never the reverse direction)
+    substitutes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.unit_weight_kg < 0 or self.unit_volume_m3 < 0:
+            raise InvalidProblemError(f"item {self.code}: weight and volume must be >= 0")
+
+
+@dataclass(frozen=True)
+class LotStock:
+    """Usable, unreserved units of one lot (the caller filters out unusable stock)."""
+
+    lot_id: int
+    lot_no: str | None
+    quantity: int
+    expiry_rank: int = 0  # smaller expires first (FEFO)
+
+    def __post_init__(self) -> None:
+        if self.quantity <= 0:
+            raise InvalidProblemError(f"lot {self.lot_id}: quantity must be positive")
+
+
+@dataclass(frozen=True)
+class DepotStock:
+    code: str
+    location: int  # index into DispatchProblem.locations
+    lots: dict[str, tuple[LotStock, ...]]  # item -> lots in FEFO order
+    #: units of an item the depot keeps for its own area unless the incident is national
+    reserve_floor: dict[str, int] = field(default_factory=dict)
+
+    def available(self, item: str) -> int:
+        return sum(lot.quantity for lot in self.lots.get(item, ()))
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    id: str
+    depot: str
+    vehicle_type: str
+    capacity_kg: float
+    capacity_m3: float
+    speed_factor: float = 1.0
+    available_from: int = 0
+
+    def __post_init__(self) -> None:
+        if self.capacity_kg <= 0 or self.capacity_m3 <= 0:
+            raise InvalidProblemError(f"vehicle {self.id}: capacity must be positive")
+        if not 0.2 <= self.speed_factor <= 2.0:
+            raise InvalidProblemError(f"vehicle {self.id}: speed_factor out of range")
+
+
+@dataclass(frozen=True)
+class Demand:
+    item: str
+    quantity: int
+    required_by: int  # seconds from t0
+    priority: int = 3  # 1 (low) .. 5 (life-saving)
+
+    def __post_init__(self) -> None:
+        if self.quantity <= 0:
+            raise InvalidProblemError(f"demand for {self.item}: quantity must be positive")
+        if not 1 <= self.priority <= 5:
+            raise InvalidProblemError(f"demand for {self.item}: priority must be 1..5")
+
+
+@dataclass(frozen=True)
+class IncidentDemand:
+    id: str
+    location: int
+    national: bool
+    demands: tuple[Demand, ...]
+    priority: int = 3
+
+    def __post_init__(self) -> None:
+        items = [d.item for d in self.demands]
+        if len(items) != len(set(items)):
+            raise InvalidProblemError(f"incident {self.id}: one demand line per item")
+        if not 1 <= self.priority <= 5:
+            raise InvalidProblemError(f"incident {self.id}: priority must be 1..5")
+
+
+@dataclass(frozen=True)
+class DispatchParams:
+    time_limit_s: float = 1.0
+    seed: int = 0
+    load_seconds: int = 1800  # loading at a depot
+    unload_seconds: int = 900  # unloading at the site
+    horizon_s: int = 72 * 3600
+    #: lateness cost per unit-hour at priority 1; unmet units cost the whole horizon
+    substitute_penalty_h: float = 1.0
+    engine: Literal["ortools", "auto"] = "auto"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.time_limit_s <= 600:
+            raise InvalidProblemError("time_limit_s must be in (0, 600]")
+        if self.horizon_s <= 0:
+            raise InvalidProblemError("horizon_s must be positive")
+
+
+@dataclass(frozen=True)
+class DispatchProblem:
+    locations: tuple[str, ...]  # names (node ids or site labels), for reports
+    seconds: tuple[tuple[int | None, ...], ...]
+    metres: tuple[tuple[int | None, ...], ...]
+    items: dict[str, ItemSpec]
+    depots: tuple[DepotStock, ...]
+    vehicles: tuple[Vehicle, ...]
+    incidents: tuple[IncidentDemand, ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.locations)
+        if len(self.seconds) != n or any(len(r) != n for r in self.seconds):
+            raise InvalidProblemError("the travel-time matrix must be square over locations")
+        if len(self.metres) != n or any(len(r) != n for r in self.metres):
+            raise InvalidProblemError("the distance matrix must be square over locations")
+        depot_codes = {d.code for d in self.depots}
+        for d in self.depots:
+            if not 0 <= d.location < n:
+                raise InvalidProblemError(f"depot {d.code}: location out of range")
+            for item in d.lots:
+                if item not in self.items:
+                    raise InvalidProblemError(f"depot {d.code} holds unknown item {item}")
+        for v in self.vehicles:
+            if v.depot not in depot_codes:
+                raise InvalidProblemError(f"vehicle {v.id}: unknown depot {v.depot}")
+        for inc in self.incidents:
+            if not 0 <= inc.location < n:
+                raise InvalidProblemError(f"incident {inc.id}: location out of range")
+            for dem in inc.demands:
+                if dem.item not in self.items:
+                    raise InvalidProblemError(f"incident {inc.id}: unknown item {dem.item}")
+        for spec in self.items.values():
+            for sub in spec.substitutes:
+                if sub not in self.items:
+                    raise InvalidProblemError(f"item {spec.code}: unknown substitute {sub}")
+
+    def depot(self, code: str) -> DepotStock:
+        return next(d for d in self.depots if d.code == code)
+
+    def incident(self, incident_id: str) -> IncidentDemand:
+        return next(i for i in self.incidents if i.id == incident_id)
+
+
+# ------------------------------------------------------------------ the plan
+@dataclass(frozen=True)
+class PickLine:
+    depot: str
+    item: str
+    lot_id: int
+    lot_no: str | None
+    quantity: int
+    incident: str
+    for_item: str  # the demanded item this meets (differs when substituted)
+    vehicle: str | None
+
+
+@dataclass(frozen=True)
+class Stop:
+    location: int
+    name: str
+    kind: Literal["start", "pickup", "delivery", "end"]
+    arrival: int
+    departure: int
+    load_kg: float
+    load_m3: float
+    depot: str | None = None
+    incident: str | None = None
+    cargo: tuple[tuple[str, int], ...] = ()  # (item, quantity) picked up or delivered here
+
+
+@dataclass(frozen=True)
+class VehicleRoute:
+    vehicle: str
+    depot: str
+    vehicle_type: str
+    stops: tuple[Stop, ...]
+    metres: int
+    return_at: int
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    incident: str
+    item: str
+    quantity: int
+    met: int
+    met_on_time: int
+    last_arrival: int | None
+    required_by: int
+    priority: int
+    substituted: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Unmet:
+    incident: str
+    item: str
+    quantity: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    status: SolveStatus
+    objective: float
+    bound: float | None
+    lateness_unit_hours: float
+    unmet_units: int
+    metres: int
+    picks: tuple[PickLine, ...]
+    routes: tuple[VehicleRoute, ...]
+    fulfilment: tuple[Fulfilment, ...]
+    unmet: tuple[Unmet, ...]
+    solve_seconds: float
+    engine: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    detail: str

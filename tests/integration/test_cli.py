@@ -1,0 +1,76 @@
+"""The `chemdepot` CLI over the same use cases as the API."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.services import Database
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(seeded_sqlite: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.setenv("CHEMDEPOT_DATABASE_URL", seeded_sqlite.url)
+    monkeypatch.setenv("COLUMNS", "200")
+    return seeded_sqlite
+
+
+def test_db_init_on_a_seeded_database_changes_nothing(env: Database) -> None:
+    result = runner.invoke(app, ["db", "init"])
+    assert result.exit_code == 0, result.output
+    assert "already seeded" in result.output
+
+
+def test_stock_prints_a_table_for_one_depot(env: Database) -> None:
+    result = runner.invoke(app, ["stock", "--depot", "D-HNI"])
+    assert result.exit_code == 0, result.output
+    assert "D-HNI" in result.output and "D-HPG" not in result.output
+
+
+def test_stock_for_an_unknown_depot_is_a_clear_error(env: Database) -> None:
+    result = runner.invoke(app, ["stock", "--depot", "D-NOPE"])
+    assert result.exit_code == 1
+    assert "unknown depot" in result.output
+
+
+def test_alerts_lists_expired_lots(env: Database) -> None:
+    result = runner.invoke(app, ["alerts", "--kind", "expired"])
+    assert result.exit_code == 0, result.output
+    assert "expired" in result.output
+
+
+def test_export_then_import_round_trip(env: Database, tmp_path: object) -> None:
+    from pathlib import Path
+
+    out = Path(str(tmp_path)) / "stock.xlsx"
+    result = runner.invoke(app, ["export", str(out), "--depot", "D-HNI"])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+
+    good = Path(str(tmp_path)) / "receipts.csv"
+    good.write_text(
+        "depot,item,quantity,lot_no,expiry_date\nD-HNI,DEC-HTH,5,HTH-CLI-0001,2030-01-31\n",
+        encoding="utf-8",
+    )
+    first = runner.invoke(app, ["import", str(good)])
+    assert first.exit_code == 0, first.output
+    assert "1 rows posted" in first.output
+    again = runner.invoke(app, ["import", str(good)])
+    assert "already imported" in again.output
+
+
+def test_an_import_with_a_bad_row_posts_nothing_and_names_the_row(
+    env: Database, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    bad = Path(str(tmp_path)) / "bad.csv"
+    bad.write_text(
+        "depot,item,quantity\nD-HNI,DEC-SURF,5\nD-HNI,NO-SUCH-ITEM,2\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["import", str(bad)])
+    assert result.exit_code == 1
+    assert "row 3" in result.output
