@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import problems
-from .routes import network, stock
+from .routes import dispatch, network, stock
 from .services import Database
 from .settings import Settings
 
@@ -36,4 +36,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     problems.install(app)
     app.include_router(stock.router)
     app.include_router(network.router)
+    app.include_router(dispatch.router)
     return app

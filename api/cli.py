@@ -73,7 +73,9 @@ def stock(
     limit: Annotated[int, typer.Option(min=1, max=100000)] = 200,
 ) -> None:
     """Print stock on hand, reserved and available as a table."""
-    db = Database(Settings().database_url)
+    settings = Settings()
+    init_database(settings)
+    db = Database(settings.database_url)
     try:
         with db.readers() as session:
             page = list_stock(
@@ -109,7 +111,9 @@ def alerts_cmd(
     days: Annotated[int, typer.Option(min=0)] = 90,
 ) -> None:
     """Print what needs attention: below minimum, expiring, expired, calibration, quarantine."""
-    db = Database(Settings().database_url)
+    settings = Settings()
+    init_database(settings)
+    db = Database(settings.database_url)
     try:
         with db.readers() as session:
             found = alerts(
@@ -191,6 +195,7 @@ def _road(settings: Settings) -> tuple[Any, Any]:
     from .network_service import active_overlay
 
     road = RoadRouter(load_road_graph(settings.data_dir))
+    init_database(settings)
     db = Database(settings.database_url)
     try:
         with db.readers() as session:
@@ -202,21 +207,27 @@ def _road(settings: Settings) -> tuple[Any, Any]:
 
 @app.command()
 def route(
-    origin: Annotated[str, typer.Argument(help="node id or 'lat,lon'")],
-    destination: Annotated[str, typer.Argument(help="node id or 'lat,lon'")],
+    origin: Annotated[str, typer.Argument(help="node id, depot code, hazard id or 'lat,lon'")],
+    destination: Annotated[str, typer.Argument(help="node id, depot code, hazard id or 'lat,lon'")],
     ignore_closures: Annotated[bool, typer.Option("--ignore-closures")] = False,
 ) -> None:
     """Print the fastest road route between two places, leg by leg."""
     from network import NO_OVERLAY, NetworkError
 
-    from .routes.network import parse_place
+    from .routes.network import parse_place, place_lookups
 
     settings = Settings()
     road, overlay = _road(settings)
+    db = Database(settings.database_url)
+    try:
+        with db.readers() as session:
+            depots, hazards = place_lookups(session, settings.data_dir)
+    finally:
+        db.dispose()
     try:
         found = road.route_between_points(
-            parse_place(origin, "from"),
-            parse_place(destination, "to"),
+            parse_place(origin, "from", depots=depots, hazards=hazards),
+            parse_place(destination, "to", depots=depots, hazards=hazards),
             NO_OVERLAY if ignore_closures else overlay,
         )
     except NetworkError as exc:

@@ -27,6 +27,7 @@ from network.errors import (
     UnknownEdgeError,
     UnknownNodeError,
 )
+from optimizer.errors import InvalidProblemError
 
 log = logging.getLogger("chemdepot.api")
 
@@ -130,6 +131,10 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, cls):
                 return problem(status, title, exc.message, request, field=exc.field)
         return problem(422, "Invalid request", exc.message, request, field=exc.field)
+
+    @app.exception_handler(InvalidProblemError)
+    async def _optimizer(request: Request, exc: InvalidProblemError) -> JSONResponse:
+        return problem(422, "Invalid problem", str(exc), request)
 
     @app.exception_handler(ApiProblem)
     async def _api(request: Request, exc: ApiProblem) -> JSONResponse:

@@ -18,3 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / "data"
     max_page_size: int = 1000
     max_import_rows: int = 20000
+    #: Incident levels, lowest first; see shared/reference/regulation_notes.md (LEP 2020
+    #: art. 123 still names a district level, which no longer exists after July 2025).
+    incident_levels: list[str] = ["facility", "provincial", "national"]
+    #: The level at which depots may break into their reserve floors.
+    national_level: str = "national"
+    dispatch_time_limit_s: float = 1.0

@@ -98,6 +98,38 @@ class Matrix:
         ]
 
 
+class _Tree:
+    """A shortest-path tree from one source: seconds, parent and metres per node."""
+
+    __slots__ = ("dist", "metres", "parent")
+
+    def __init__(self, g: nx.Graph, source: str) -> None:
+        self.dist: dict[str, float] = {}
+        self.parent: dict[str, str | None] = {}
+        self.metres: dict[str, float] = {}
+        if source not in g:
+            return
+        pred, dist = nx.dijkstra_predecessor_and_distance(g, source, weight="t")
+        self.dist = dist
+        for node in sorted(dist, key=dist.__getitem__):
+            parents = pred.get(node) or []
+            if not parents:
+                self.parent[node] = None
+                self.metres[node] = 0.0
+                continue
+            up = min(parents)  # ties broken by name: the same input gives the same route
+            self.parent[node] = up
+            self.metres[node] = self.metres[up] + g[up][node]["m"]
+
+    def path(self, target: str) -> list[str] | None:
+        if target not in self.parent:
+            return None
+        out = [target]
+        while (up := self.parent[out[-1]]) is not None:
+            out.append(up)
+        return out[::-1]
+
+
 class _View:
     """One overlay applied: the safe graph, the raw graph and their shortest-path trees."""
 
@@ -123,31 +155,26 @@ class _View:
                 continue
             factor = slowed.get(edge.id) or 1.0
             seconds = graph.edge_seconds(edge, factor)
-            self._add(self.raw, edge.u, edge.v, seconds, edge.id)
+            self._add(self.raw, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
             a, b = graph.nodes[edge.u].point, graph.nodes[edge.v].point
             if edge.u in self.in_zone or edge.v in self.in_zone:
                 continue
             if any(z.crosses(a, b) for z in overlay.zones):
                 continue
-            self._add(self.safe, edge.u, edge.v, seconds, edge.id)
-        self._trees: dict[tuple[str, str], tuple[dict[str, float], dict[str, list[str]]]] = {}
+            self._add(self.safe, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
+        self._trees: dict[tuple[str, str], _Tree] = {}
 
     @staticmethod
-    def _add(g: nx.Graph, u: str, v: str, seconds: float, edge_id: str) -> None:
+    def _add(g: nx.Graph, u: str, v: str, seconds: float, edge_id: str, metres: float) -> None:
         if g.has_edge(u, v) and g[u][v]["t"] <= seconds:
             return
-        g.add_edge(u, v, t=seconds, edge=edge_id)
+        g.add_edge(u, v, t=seconds, edge=edge_id, m=metres)
 
-    def tree(self, which: str, source: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+    def tree(self, which: str, source: str) -> _Tree:
         key = (which, source)
         cached = self._trees.get(key)
         if cached is None:
-            g = self.safe if which == "safe" else self.raw
-            if source not in g:
-                cached = ({}, {})
-            else:
-                dist, paths = nx.single_source_dijkstra(g, source, weight="t")
-                cached = (dist, paths)
+            cached = _Tree(self.safe if which == "safe" else self.raw, source)
             self._trees[key] = cached
         return cached
 
@@ -156,7 +183,7 @@ class _View:
         point by travel time), the node itself when it is safe, None if cut off."""
         if node in self.safe:
             return node
-        dist, _ = self.tree("raw", node)
+        dist = self.tree("raw", node).dist
         candidates = [(d, n) for n, d in dist.items() if n in self.safe and self.safe.degree(n)]
         return min(candidates)[1] if candidates else None
 
@@ -168,18 +195,19 @@ class _View:
             return [source]
         if source in self.in_zone and target in self.in_zone:
             # Both inside: work inside the zone, on the roads that are open.
-            _, paths = self.tree("raw", source)
-            if target in paths:
-                return paths[target]
+            inside = self.tree("raw", source).path(target)
+            if inside is not None:
+                return inside
         gs, gt = self.gateway(source), self.gateway(target)
         if gs is None or gt is None:
             return None
-        _, safe_paths = self.tree("safe", gs)
-        middle = safe_paths.get(gt)
+        middle = self.tree("safe", gs).path(gt)
         if middle is None:
             return None
-        head = self.tree("raw", source)[1][gs] if gs != source else [source]
-        tail = self.tree("raw", gt)[1][target] if gt != target else [target]
+        head = self.tree("raw", source).path(gs) if gs != source else [source]
+        tail = self.tree("raw", gt).path(target) if gt != target else [target]
+        if head is None or tail is None:
+            return None
         return head[:-1] + middle + tail[1:]
 
     def leg(self, u: str, v: str) -> tuple[float, str]:
@@ -310,10 +338,17 @@ class RoadRouter:
         for s in sources:
             row_s: list[int | None] = []
             row_m: list[int | None] = []
-            if simple:
-                _dist, paths = view.tree("raw", s)
+            if simple:  # straight from the shortest-path tree
+                tree = view.tree("raw", s)
+                for t in targets:
+                    d = tree.dist.get(t)
+                    row_s.append(None if d is None else round(d))
+                    row_m.append(None if d is None else round(tree.metres[t]))
+                secs.append(row_s)
+                metres.append(row_m)
+                continue
             for t in targets:
-                path = paths.get(t) if simple else view.path(s, t)
+                path = view.path(s, t)
                 if path is None:
                     row_s.append(None)
                     row_m.append(None)

@@ -154,8 +154,9 @@ def solve_pdp(
             if t.cap_weight >= req.weight and t.cap_volume >= req.volume
         ]
         if allowed and len(allowed) < len(trucks):
-            model.SetAllowedVehiclesForIndex(allowed, p)
-            model.SetAllowedVehiclesForIndex(allowed, d)
+            barred = [v for v in range(len(trucks)) if v not in set(allowed)]
+            model.VehicleVar(p).RemoveValues(barred)
+            model.VehicleVar(d).RemoveValues(barred)
     for v in range(len(trucks)):
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.Start(v)))
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.End(v)))

@@ -222,6 +222,12 @@ class Unmet:
 
 @dataclass(frozen=True)
 class DispatchPlan:
+    """`objective` is in priority-weighted unit-hours: lateness of every delivered unit,
+    plus the substitution penalty, plus twice the horizon for every unmet unit. `bound`
+    is the allocation model's lower bound on it (travel straight from each depot with
+    its first free vehicle), so objective - bound is an upper bound on what better
+    routing could still gain. Distance is reported apart (`metres`)."""
+
     status: SolveStatus
     objective: float
     bound: float | None

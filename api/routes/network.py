@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from inventory.models import Depot
 from network import (
@@ -37,6 +39,7 @@ from ..problems import ApiProblem
 
 router = APIRouter(prefix="/network", tags=["network"])
 
+PLACE = "a node id, a depot code (D-HNI), a hazard-source id (F01) or 'lat,lon'"
 _COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -56,14 +59,33 @@ def get_router(request: Request) -> RoadRouter:
 Router = Annotated[RoadRouter, Depends(get_router)]
 
 
-def parse_place(value: str, field: str) -> str | tuple[float, float]:
-    """A node id, or "lat,lon"."""
+def parse_place(
+    value: str,
+    field: str,
+    *,
+    depots: dict[str, str] | None = None,
+    hazards: dict[str, tuple[float, float]] | None = None,
+) -> str | tuple[float, float]:
+    """A node id, a depot code, a hazard-source id, or "lat,lon"."""
     match = _COORD.match(value)
     if match:
         return (float(match.group(1)), float(match.group(2)))
     if "," in value:
         raise InvalidLocationError(f"{value!r} is not 'lat,lon' with two numbers", field=field)
-    return value.strip()
+    value = value.strip()
+    if depots and value in depots:
+        return depots[value]
+    if hazards and value in hazards:
+        return hazards[value]
+    return value
+
+
+def place_lookups(
+    session: Session, data_dir: Path
+) -> tuple[dict[str, str], dict[str, tuple[float, float]]]:
+    depots = {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}
+    hazards = {h.id: h.point for h in load_hazard_sources(data_dir)}
+    return depots, hazards
 
 
 @router.get("/nodes")
@@ -93,17 +115,21 @@ def read_nodes(road: Router) -> NodesPage:
 def read_route(
     road: Router,
     session: ReadSession,
-    from_: Annotated[
-        str, Query(alias="from", min_length=1, max_length=60, description="node id or 'lat,lon'")
-    ],
-    to: Annotated[str, Query(min_length=1, max_length=60, description="node id or 'lat,lon'")],
+    settings: SettingsDep,
+    from_: Annotated[str, Query(alias="from", min_length=1, max_length=60, description=PLACE)],
+    to: Annotated[str, Query(min_length=1, max_length=60, description=PLACE)],
     apply_closures: bool = True,
 ) -> dict[str, Any]:
     """The fastest route as a GeoJSON Feature (LineString) with per-leg times; active
     closures and hazard zones apply unless `apply_closures=false`. 404 problem if the
     closures cut the two places apart."""
     overlay = active_overlay(session) if apply_closures else NO_OVERLAY
-    route = road.route_between_points(parse_place(from_, "from"), parse_place(to, "to"), overlay)
+    depots, hazards = place_lookups(session, settings.data_dir)
+    route = road.route_between_points(
+        parse_place(from_, "from", depots=depots, hazards=hazards),
+        parse_place(to, "to", depots=depots, hazards=hazards),
+        overlay,
+    )
     if route is None:
         raise ApiProblem(
             404,

@@ -1,0 +1,117 @@
+"""Schemas of incidents and dispatch plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+
+IncidentType = Literal[
+    "chemical_release",
+    "toxic_gas",
+    "radiological",
+    "oil_spill_water",
+    "oil_spill_land",
+    "toxic_smoke_fire",
+]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class Location(BaseModel):
+    """Where: coordinates, a road node id, or a hazard-source id from data/."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    node_id: Code | None = None
+    hazard_source: Code | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Location:
+        given = [
+            self.lat is not None or self.lon is not None,
+            self.node_id is not None,
+            self.hazard_source is not None,
+        ]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of lat+lon, node_id or hazard_source")
+        if given[0] and (self.lat is None or self.lon is None):
+            raise ValueError("lat and lon go together")
+        return self
+
+
+class DemandIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: Code
+    quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000)]
+    required_by: dt.datetime
+    priority: Annotated[StrictInt, Field(ge=1, le=5)] = 3
+
+
+class IncidentCreate(BaseModel):
+    """An incident with explicit demand lines, or a scenario template (type.level by
+    default) scaled by `size`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    incident_type: IncidentType
+    level: Code
+    location: Location
+    reported_at: dt.datetime | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    priority: Annotated[StrictInt, Field(ge=1, le=5)] = 3
+    demands: Annotated[list[DemandIn], Field(max_length=200)] | None = None
+    template: Code | None = None
+    size: Annotated[float, Field(gt=0, le=20, allow_inf_nan=False)] = 1.0
+
+
+class DemandRead(BaseModel):
+    item: str
+    quantity: int
+    required_by: dt.datetime
+    priority: int
+
+
+class IncidentRead(BaseModel):
+    id: int
+    incident_type: str
+    level: str
+    status: str
+    lat: float
+    lon: float
+    node_id: str
+    snap_km: float
+    province_code: str | None
+    hazard_source: str | None
+    reported_at: dt.datetime
+    priority: int
+    template: str | None
+    size: float
+    description: str | None
+    demands: list[DemandRead]
+
+
+class PlanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit_s: Annotated[float, Field(gt=0, le=120)] | None = None
+    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    with_incidents: Annotated[list[StrictInt], Field(max_length=20)] = []
+
+
+class PlanRead(BaseModel):
+    id: int
+    status: str
+    incidents: list[int]
+    replaces: int | None
+    t0: dt.datetime
+    created_at: dt.datetime
+    solve: dict[str, Any]
+    summary: dict[str, Any]
+    pick_lists: list[dict[str, Any]]
+    routes: list[dict[str, Any]]
+    fulfilment: list[dict[str, Any]]
+    unmet: list[dict[str, Any]]

@@ -1,0 +1,154 @@
+"""Incidents and dispatch plans."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from sqlalchemy import select
+
+from inventory.models import Incident, IncidentStatus
+
+from ..deps import Actor, DatabaseDep, ReadSession, SettingsDep
+from ..dispatch_schemas import IncidentCreate, IncidentRead, PlanRead, PlanRequest
+from ..dispatch_service import (
+    cancel_plan,
+    confirm_plan,
+    create_incident,
+    deliver_plan,
+    dispatch_plan,
+    get_incident,
+    get_plan,
+    incident_read,
+    plan_incidents,
+    plan_read,
+    plans_for_incident,
+    replan_incident,
+    set_incident_status,
+)
+from .network import Router
+
+router = APIRouter(tags=["dispatch"])
+
+OptionalPlanRequest = Annotated[PlanRequest | None, Body()]
+
+
+@router.post("/incidents", status_code=201)
+def post_incident(
+    body: IncidentCreate, db: DatabaseDep, road: Router, settings: SettingsDep, actor: Actor
+) -> IncidentRead:
+    """Declare an incident: type, level (configured names), place (coordinates, a road node
+    or a hazard source), time, and explicit demand or a scenario template scaled by size."""
+    return create_incident(db, road, settings, body, actor=actor)
+
+
+@router.get("/incidents")
+def list_incidents(
+    session: ReadSession, status: IncidentStatus | None = None
+) -> list[IncidentRead]:
+    """Incidents, newest first."""
+    stmt = select(Incident).order_by(Incident.id.desc())
+    if status is not None:
+        stmt = stmt.where(Incident.status == status)
+    return [incident_read(i) for i in session.scalars(stmt)]
+
+
+@router.get("/incidents/{incident_id}")
+def read_incident(incident_id: int, session: ReadSession) -> IncidentRead:
+    """One incident with its demand lines."""
+    return incident_read(get_incident(session, incident_id))
+
+
+@router.post("/incidents/{incident_id}/close")
+def close_incident(incident_id: int, db: DatabaseDep) -> IncidentRead:
+    """The response is over: no more plans for this incident."""
+    return set_incident_status(db, incident_id, IncidentStatus.CLOSED)
+
+
+@router.post("/incidents/{incident_id}/cancel")
+def cancel_incident(incident_id: int, db: DatabaseDep) -> IncidentRead:
+    """A false alarm or a duplicate: no plans for this incident."""
+    return set_incident_status(db, incident_id, IncidentStatus.CANCELLED)
+
+
+@router.post("/incidents/{incident_id}/dispatch-plans", status_code=201)
+def create_plan(
+    incident_id: int,
+    db: DatabaseDep,
+    road: Router,
+    settings: SettingsDep,
+    actor: Actor,
+    body: OptionalPlanRequest = None,
+) -> PlanRead:
+    """Plan what to send from which depots, on which vehicles, by which roads, arriving
+    when, and what cannot be met and why. `with_incidents` plans concurrent incidents
+    together (priorities decide who gets scarce stock). The plan is a draft until confirmed."""
+    req = body or PlanRequest()
+    result = plan_incidents(
+        db,
+        road,
+        settings,
+        [incident_id, *req.with_incidents],
+        actor=actor,
+        time_limit_s=req.time_limit_s,
+        seed=req.seed,
+    )
+    return PlanRead.model_validate(result)
+
+
+@router.get("/incidents/{incident_id}/dispatch-plans")
+def list_plans(incident_id: int, session: ReadSession) -> list[PlanRead]:
+    """Every plan made for an incident, oldest first."""
+    return [PlanRead.model_validate(p) for p in plans_for_incident(session, incident_id)]
+
+
+@router.post("/incidents/{incident_id}/replan", status_code=201)
+def replan(
+    incident_id: int,
+    db: DatabaseDep,
+    road: Router,
+    settings: SettingsDep,
+    actor: Actor,
+    body: OptionalPlanRequest = None,
+) -> PlanRead:
+    """After a closure or a new incident: supersede the draft or confirmed plan (voiding
+    its reservations), keep what is already on the road, and plan the rest."""
+    req = body or PlanRequest()
+    result = replan_incident(
+        db, road, settings, incident_id, actor=actor, time_limit_s=req.time_limit_s, seed=req.seed
+    )
+    return PlanRead.model_validate(result)
+
+
+@router.get("/dispatch-plans/{plan_id}")
+def read_plan(plan_id: int, session: ReadSession) -> PlanRead:
+    """A plan with its pick lists, routes (GeoJSON), fulfilment and unmet demand."""
+    return PlanRead.model_validate(plan_read(get_plan(session, plan_id)))
+
+
+def _transition(result: dict[str, Any]) -> PlanRead:
+    return PlanRead.model_validate(result)
+
+
+@router.post("/dispatch-plans/{plan_id}/confirm")
+def confirm(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+    """Reserve the stock of every pick list, all or nothing (409 if the stock changed)."""
+    return _transition(confirm_plan(db, plan_id, actor=actor))
+
+
+@router.post("/dispatch-plans/{plan_id}/dispatch")
+def dispatch(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+    """The vehicles have left: reserved stock moves to in-transit."""
+    return _transition(dispatch_plan(db, plan_id, actor=actor))
+
+
+@router.post("/dispatch-plans/{plan_id}/deliver")
+def deliver(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+    """The goods reached the incident: in-transit stock moves to the incident site."""
+    return _transition(deliver_plan(db, plan_id, actor=actor))
+
+
+@router.post("/dispatch-plans/{plan_id}/cancel")
+def cancel(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+    """Cancel a draft or confirmed plan; its reservations are voided."""
+    return _transition(cancel_plan(db, plan_id, actor=actor))

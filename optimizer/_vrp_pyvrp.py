@@ -1,0 +1,94 @@
+"""PyVRP adapter for the standard CVRP / VRPTW (private: the optimiser's public types do
+not depend on PyVRP, and its API has changed between releases).
+
+PyVRP wants depots before clients; the adapter puts the depot first and maps back, so
+callers speak the instance's node indices only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+_UNBOUNDED = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class PyVrpProblem:
+    """Plain integer data, index 0..n-1 over all nodes (the depot among them)."""
+
+    distances: Sequence[Sequence[int]]
+    demands: Sequence[int]
+    capacity: int
+    depot: int
+    num_vehicles: int
+    time_windows: Sequence[tuple[int, int]] | None
+    service: Sequence[int]
+
+
+def solve_pyvrp(
+    problem: PyVrpProblem,
+    time_limit_s: float,
+    seed: int,
+    initial_routes: list[list[int]] | None = None,
+) -> list[list[int]] | None:
+    """Routes as node lists (depot left out), or None if PyVRP ends infeasible."""
+    order = [problem.depot] + [i for i in range(len(problem.distances)) if i != problem.depot]
+    client_of = {node: pos - 1 for pos, node in enumerate(order)}  # PyVRP's client index
+    data = _problem_data(problem, order)
+    initial = None
+    if initial_routes:
+        initial = pyvrp.Solution(data, [[client_of[n] for n in r] for r in initial_routes])
+    result = pyvrp.solve(
+        data,
+        stop=MaxRuntime(max(0.0, time_limit_s)),
+        seed=seed,
+        collect_stats=False,
+        display=False,
+        initial_solution=initial,
+    )
+    best = result.best
+    if not best.is_feasible():
+        return None
+    return [
+        [order[int(visit.idx) + 1] for visit in route if visit.is_client()]
+        for route in best.routes()
+    ]
+
+
+def _problem_data(problem: PyVrpProblem, order: list[int]) -> pyvrp.ProblemData:
+    windows = problem.time_windows
+    locations = [pyvrp.Location(0, 0) for _ in order]
+    early, late = (0, _UNBOUNDED) if windows is None else windows[problem.depot]
+    depot = pyvrp.Depot(0, tw_early=int(early), tw_late=int(late))
+    clients = []
+    for pos, node in enumerate(order[1:], start=1):
+        tw = (0, _UNBOUNDED) if windows is None else windows[node]
+        clients.append(
+            pyvrp.Client(
+                pos,
+                delivery=[int(problem.demands[node])],
+                service_duration=int(problem.service[node]),
+                tw_early=int(tw[0]),
+                tw_late=int(tw[1]),
+            )
+        )
+    vehicle_type = pyvrp.VehicleType(
+        num_available=problem.num_vehicles,
+        capacity=[int(problem.capacity)],
+        tw_early=int(early),
+        tw_late=int(late),
+    )
+    matrix = np.asarray(problem.distances, dtype=np.int64)[np.ix_(order, order)]
+    durations = matrix if windows is not None else np.zeros_like(matrix)
+    return pyvrp.ProblemData(
+        locations,
+        clients,
+        [depot],
+        [vehicle_type],
+        distance_matrices=[matrix],
+        duration_matrices=[durations],
+    )
