@@ -303,5 +303,94 @@ def coverage(
     )
 
 
+@app.command()
+def dispatch(
+    incident: Annotated[int, typer.Option(help="incident id")],
+    with_incident: Annotated[list[int] | None, typer.Option(help="plan together with")] = None,
+    time_limit: Annotated[float | None, typer.Option(min=0.1, max=120)] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="reserve the stock at once")] = False,
+    actor: Annotated[str, typer.Option()] = "cli",
+) -> None:
+    """Plan the dispatch for an incident and print pick lists, routes and unmet demand."""
+    from network import NetworkError, RoadRouter, load_road_graph
+
+    from .dispatch_service import confirm_plan, plan_incidents
+
+    settings = Settings()
+    init_database(settings)
+    road = RoadRouter(load_road_graph(settings.data_dir))
+    db = Database(settings.database_url)
+    try:
+        plan = plan_incidents(
+            db,
+            road,
+            settings,
+            [incident, *(with_incident or [])],
+            actor=actor,
+            time_limit_s=time_limit,
+        )
+        if confirm:
+            plan = confirm_plan(db, plan["id"], actor=actor)
+    except (InventoryError, NetworkError) as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    print_plan(plan)
+
+
+def print_plan(plan: dict[str, Any]) -> None:
+    summary, solve = plan["summary"], plan["solve"]
+    console.print(
+        f"[bold]plan {plan['id']}[/] ({plan['status']}) for incidents {plan['incidents']}: "
+        f"{summary['met_units']}/{summary['demand_units']} units, "
+        f"{summary['met_on_time_units']} on time, {summary['unmet_units']} unmet, "
+        f"{summary['vehicles']} vehicles, {summary['km']} km; solver {solve['status']} "
+        f"in {solve['solve_seconds']} s (objective {solve['objective']}, bound {solve['bound']})"
+    )
+    for pick_list in plan["pick_lists"]:
+        table = Table(title=f"pick list {pick_list['depot']}")
+        for col in ("item", "lot / serial", "qty", "for", "incident", "vehicle"):
+            table.add_column(col, justify="right" if col == "qty" else "left")
+        for line in pick_list["lines"]:
+            table.add_row(
+                line["item"],
+                line["lot_no"] or "-",
+                str(line["quantity"]),
+                line["for_item"] if line["substitute"] else "",
+                str(line["incident"]),
+                line["vehicle"] or "-",
+            )
+        console.print(table)
+    for route in plan["routes"]:
+        table = Table(
+            title=f"vehicle {route['vehicle']} ({route['km']} km, back "
+            f"{route['returns_at'][11:16]} UTC)"
+        )
+        for col in ("stop", "place", "arrives (UTC)", "leaves", "load kg", "cargo"):
+            table.add_column(col)
+        for stop in route["stops"]:
+            cargo = ", ".join(f"{c['quantity']} {c['item']}" for c in stop["cargo"])
+            table.add_row(
+                stop["kind"],
+                stop["place"],
+                stop["arrival"][5:16].replace("T", " "),
+                stop["departure"][11:16],
+                str(stop["load_kg"]),
+                cargo[:60],
+            )
+        console.print(table)
+    late = [f for f in plan["fulfilment"] if f["late_hours"]]
+    for f in late:
+        console.print(
+            f"[yellow]late[/] {f['item']}: {f['met'] - f['met_on_time']} units "
+            f"{f['late_hours']} h after {f['required_by'][11:16]} UTC"
+        )
+    for u in plan["unmet"]:
+        console.print(
+            f"[red]unmet[/] {u['quantity']} {u['item']} for incident {u['incident']}: {u['reason']}"
+        )
+
+
 if __name__ == "__main__":
     app()

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -184,7 +184,8 @@ class BackendRun:
     check_method: str = ""
     check_problems: list[str] = field(default_factory=list)
     latency: list[Latency] = field(default_factory=list)
-    error: str | None = None
+    #: 1-minute load average when the backend's runs started, before the queries, at the end.
+    load_average: list[float] = field(default_factory=list)
 
 
 # ------------------------------------------------------------- the bare driver
@@ -796,17 +797,27 @@ def _check_books(db: Database, raw: _Raw, movements: int, limit: int) -> tuple[s
 
 
 # --------------------------------------------------------------------- latency
-def _time_calls(call: Callable[[int], int], calls: int) -> tuple[list[float], float]:
-    """Seconds per call after a warm-up, and the mean number of rows a call returned."""
-    for i in range(max(50, calls // 10)):
-        call(i)
-    samples = []
-    rows = 0
-    for i in range(calls):
-        start = time.perf_counter()
-        rows += call(i)
-        samples.append(time.perf_counter() - start)
-    return samples, rows / calls
+_ROUNDS = 10
+
+
+def _time_interleaved(
+    calls: dict[str, Callable[[int], int]], total: int
+) -> dict[str, tuple[list[float], float]]:
+    """Seconds per call and mean rows per call of each path, after a warm-up. The paths
+    take turns in rounds of total/10 calls, so a disturbance on the machine hits them alike."""
+    for call in calls.values():
+        for i in range(max(50, total // 10)):
+            call(i)
+    per_round = max(1, total // _ROUNDS)
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    rows = dict.fromkeys(calls, 0)
+    for r in range(_ROUNDS):
+        for name, call in calls.items():
+            for i in range(r * per_round, (r + 1) * per_round):
+                start = time.perf_counter()
+                rows[name] += call(i)
+                samples[name].append(time.perf_counter() - start)
+    return {name: (samples[name], rows[name] / len(samples[name])) for name in calls}
 
 
 def _ms(samples: Sequence[float]) -> tuple[float, float]:
@@ -844,24 +855,47 @@ def _latency(
         _depot, _item, lot, loc = targets[i % len(targets)]
         return 0 if raw.read_balance(int(loc), int(lot)) is None else 1
 
-    ceiling, _ = _time_calls(bare, params.calls)
-    ceiling_median, ceiling_p99 = _ms(ceiling)
+    timed = _time_interleaved(
+        {
+            "ceiling": bare,
+            "stock_detail(depot, item)": detail,
+            "list_stock(depot=..., limit=100)": listing,
+        },
+        params.calls,
+    )
+    ceiling_median, ceiling_p99 = _ms(timed.pop("ceiling")[0])
     out = []
-    for name, call in (
-        ("stock_detail(depot, item)", detail),
-        ("list_stock(depot=..., limit=100)", listing),
-    ):
-        samples, rows = _time_calls(call, params.calls)
+    for name, (samples, rows) in timed.items():
         median, p99 = _ms(samples)
         out.append(
             Latency(
-                backend.name, name, params.calls, rows, median, p99, ceiling_median, ceiling_p99
+                backend.name, name, len(samples), rows, median, p99, ceiling_median, ceiling_p99
             )
         )
     return out
 
 
 # ------------------------------------------------------------------------ runs
+def _settle(raw: _Raw, backend: str) -> None:
+    """Do now what the database would do soon after a load this size, so it does not run
+    in the background while queries are timed: PostgreSQL's autovacuum (VACUUM ANALYZE)
+    and a checkpoint; SQLite's WAL checkpoint."""
+    if backend == "sqlite":
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    raw.execute("VACUUM (ANALYZE)")
+    # CHECKPOINT needs a superuser or pg_checkpoint; without it the timings are only noisier.
+    with suppress(psycopg.Error):
+        raw.execute("CHECKPOINT")
+
+
+def _loadavg() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return -1.0
+
+
 def _bench_backend(
     backend: _Backend, params: BenchParams, log: Callable[[str], None]
 ) -> BackendRun:
@@ -872,6 +906,7 @@ def _bench_backend(
     log(f"{backend.name}: migrating and seeding the bundled dataset")
     init_database(Settings(database_url=backend.url, data_dir=ROOT / "data"))
     run.seed_seconds = time.perf_counter() - started
+    run.load_average.append(_loadavg())
     db = Database(backend.url)
     raw = backend.connect()
     try:
@@ -886,8 +921,7 @@ def _bench_backend(
 
         log(f"{backend.name}: loading {params.movements:,} movements")
         run.load = _bulk_load(raw, params, rng, dt.datetime.now(dt.UTC))
-        if backend.name == "postgresql":
-            raw.execute("ANALYZE")  # what autovacuum would do soon after a load this size
+        _settle(raw, backend.name)
         log(
             f"{backend.name}: loaded in {run.load.seconds:.1f} s "
             f"({run.load.movements_total:,} movements); checking the books"
@@ -896,7 +930,9 @@ def _bench_backend(
             db, raw, run.load.movements_total, params.full_check_limit
         )
         log(f"{backend.name}: timing stock queries")
+        run.load_average.append(_loadavg())
         run.latency = _latency(backend, db, raw, params, rng)
+        run.load_average.append(_loadavg())
     finally:
         raw.close()
         db.dispose()
@@ -1044,6 +1080,12 @@ def render(report: Report, console: Console) -> None:
                 f"{run.load.balances:,} balance rows; loaded in {run.load.seconds:.1f} s; "
                 f"{run.check_method}: {verdict}"
             )
+    for run in report.runs:
+        averages = " / ".join(f"{value:.2f}" for value in run.load_average)
+        console.print(
+            f"  {run.backend}: 1-min load average at start / before queries / end: {averages} "
+            f"(nproc {m['nproc']}; above it, something else shared the CPUs)"
+        )
     for note in report.notes:
         console.print(f"  note: {note}")
     console.print(f"  total {report.seconds:.0f} s")

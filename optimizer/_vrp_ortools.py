@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -61,7 +62,7 @@ def _cost(problem: OrToolsProblem, routes: list[list[int]]) -> int:
     total = 0
     for route in routes:
         path = [problem.depot, *route, problem.depot]
-        total += sum(d[a][b] for a, b in zip(path, path[1:], strict=False))
+        total += sum(d[a][b] for a, b in pairwise(path))
     return total
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 _UNBOUNDED = np.iinfo(np.int64).max
 
@@ -34,17 +34,24 @@ def solve_pyvrp(
     time_limit_s: float,
     seed: int,
     initial_routes: list[list[int]] | None = None,
+    max_iterations: int | None = None,
 ) -> list[list[int]] | None:
-    """Routes as node lists (depot left out), or None if PyVRP ends infeasible."""
+    """Routes as node lists (depot left out), or None if PyVRP ends infeasible.
+
+    `max_iterations` also stops the search, which makes a run reproducible: with a time
+    limit alone the number of iterations, and so the result, depends on the machine."""
     order = [problem.depot] + [i for i in range(len(problem.distances)) if i != problem.depot]
     client_of = {node: pos - 1 for pos, node in enumerate(order)}  # PyVRP's client index
     data = _problem_data(problem, order)
     initial = None
     if initial_routes:
         initial = pyvrp.Solution(data, [[client_of[n] for n in r] for r in initial_routes])
+    stop: StoppingCriterion = MaxRuntime(max(0.0, time_limit_s))
+    if max_iterations is not None:
+        stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
     result = pyvrp.solve(
         data,
-        stop=MaxRuntime(max(0.0, time_limit_s)),
+        stop=stop,
         seed=seed,
         collect_stats=False,
         display=False,

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,9 +28,11 @@ Engine = Literal["best", "ortools", "pyvrp"]
 IntMatrix = npt.NDArray[np.int64]
 
 #: seconds the two-process "best" engine keeps back for fork, result transfer and shutdown
-_POOL_OVERHEAD_S = 0.25
+_POOL_OVERHEAD_S = 0.1
 #: share of the budget kept back for the same reason on long runs
-_POOL_OVERHEAD_SHARE = 0.02
+_POOL_OVERHEAD_SHARE = 0.01
+#: share of the second worker's time given to OR-Tools before PyVRP takes its plan over
+_ORTOOLS_SHARE = 0.25
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,7 +132,7 @@ class VrpInstance:
 
     def route_cost(self, nodes: Sequence[int]) -> int:
         path = [self.depot, *nodes, self.depot]
-        return int(sum(int(self.distances[a, b]) for a, b in zip(path, path[1:], strict=False)))
+        return sum(int(self.distances[a, b]) for a, b in pairwise(path))
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class VrpParams:
     time_limit_s: float = 5.0
     seed: int = 0
     engine: Engine = "best"
+    #: also stop PyVRP after this many iterations, for reproducible runs (tests)
+    max_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -145,6 +150,8 @@ class VrpParams:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         if self.engine not in ("best", "ortools", "pyvrp"):
             raise ValueError(f"engine must be best, ortools or pyvrp, got {self.engine!r}")
+        if self.max_iterations is not None and self.max_iterations <= 0:
+            raise ValueError(f"max_iterations must be positive, got {self.max_iterations}")
 
 
 @dataclass(frozen=True)
@@ -412,47 +419,76 @@ def solve_vrp(instance: VrpInstance, params: VrpParams) -> VrpSolution:
     if params.engine == "best":
         runs = _solve_in_parallel(instance, params, deadline)
     else:
-        runs = [_run_engine(params.engine, instance, deadline, params.seed)]
+        runs = [_run_engine(params.engine, instance, deadline, params)]
     return _pick(instance, runs, time.monotonic() - start, params)
 
 
 _Result = tuple[str, list[list[int]] | None, float]
 
 
-def _run_engine(engine: str, instance: VrpInstance, deadline: float, seed: int) -> _Result:
-    """One engine until `deadline` (a `time.monotonic()` value, system-wide on Linux)."""
+def _run_engine(engine: str, instance: VrpInstance, deadline: float, params: VrpParams) -> _Result:
+    """One engine until `deadline` (a `time.monotonic()` value, system-wide on Linux).
+
+    "ortools+pyvrp" runs the OR-Tools search for a share of the time and hands its plan
+    to PyVRP as a warm start, so the second core searches from a different place."""
     started = time.monotonic()
     if engine == "ortools":
-        from ._vrp_ortools import OrToolsProblem, solve_ortools
-
-        routes = solve_ortools(
-            OrToolsProblem(
-                distances=instance.distances.tolist(),
-                demands=instance.demands,
-                capacity=instance.capacity,
-                depot=instance.depot,
-                num_vehicles=instance.fleet_bound(),
-                time_windows=instance.time_windows,
-                service=instance.service_times,
-            ),
-            deadline - time.monotonic(),
-        )
+        routes = _ortools(instance, deadline)
     elif engine == "pyvrp":
-        from ._vrp_pyvrp import PyVrpProblem, solve_pyvrp
-
-        problem = PyVrpProblem(
-            distances=instance.distances,
-            demands=instance.demands,
-            capacity=instance.capacity,
-            depot=instance.depot,
-            num_vehicles=instance.fleet_bound(),
-            time_windows=instance.time_windows,
-            service=instance.service_times,
-        )
-        routes = solve_pyvrp(problem, deadline - time.monotonic(), seed)
+        routes = _pyvrp(instance, deadline, params, params.seed, None)
+    elif engine == "ortools+pyvrp":
+        handover = started + _ORTOOLS_SHARE * (deadline - started)
+        start = _ortools(instance, handover) if _ORTOOLS_SHARE > 0 else None
+        if _ORTOOLS_SHARE >= 1.0:
+            return "ortools", start, time.monotonic() - started
+        routes = _pyvrp(instance, deadline, params, params.seed + 1, start)
+        if routes is None or (
+            start is not None and _units(instance, start) < _units(instance, routes)
+        ):
+            routes = start
     else:
         raise ValueError(f"unknown engine {engine!r}")
     return engine, routes, time.monotonic() - started
+
+
+def _units(instance: VrpInstance, routes: list[list[int]]) -> int:
+    return sum(instance.route_cost(r) for r in routes)
+
+
+def _ortools(instance: VrpInstance, deadline: float) -> list[list[int]] | None:
+    from ._vrp_ortools import OrToolsProblem, solve_ortools
+
+    problem = OrToolsProblem(
+        distances=instance.distances.tolist(),
+        demands=instance.demands,
+        capacity=instance.capacity,
+        depot=instance.depot,
+        num_vehicles=instance.fleet_bound(),
+        time_windows=instance.time_windows,
+        service=instance.service_times,
+    )
+    return solve_ortools(problem, deadline - time.monotonic())
+
+
+def _pyvrp(
+    instance: VrpInstance,
+    deadline: float,
+    params: VrpParams,
+    seed: int,
+    start: list[list[int]] | None,
+) -> list[list[int]] | None:
+    from ._vrp_pyvrp import PyVrpProblem, solve_pyvrp
+
+    problem = PyVrpProblem(
+        distances=instance.distances,
+        demands=instance.demands,
+        capacity=instance.capacity,
+        depot=instance.depot,
+        num_vehicles=instance.fleet_bound(),
+        time_windows=instance.time_windows,
+        service=instance.service_times,
+    )
+    return solve_pyvrp(problem, deadline - time.monotonic(), seed, start, params.max_iterations)
 
 
 def _solve_in_parallel(instance: VrpInstance, params: VrpParams, deadline: float) -> list[_Result]:
@@ -462,8 +498,8 @@ def _solve_in_parallel(instance: VrpInstance, params: VrpParams, deadline: float
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures: list[Future[_Result]] = [
-            pool.submit(_run_engine, engine, instance, worker_deadline, params.seed)
-            for engine in ("ortools", "pyvrp")
+            pool.submit(_run_engine, engine, instance, worker_deadline, params)
+            for engine in ("ortools+pyvrp", "pyvrp")
         ]
         results = []
         for future in futures:

@@ -104,8 +104,8 @@ def test_a_point_in_laos_or_far_out_at_sea_is_refused(router: RoadRouter) -> Non
 def test_coverage_finds_a_depot_for_every_province_within_a_day(router: RoadRouter) -> None:
     with (DATA / "depots.csv").open(encoding="utf-8") as fh:
         depots = {row["code"]: row["node_id"] for row in csv.DictReader(fh)}
-    cov = compute_coverage(router, depots, load_province_centres(DATA),
-                           load_hazard_sources(DATA), hours=24)
+    cov = compute_coverage(
+        router, depots, load_province_centres(DATA), load_hazard_sources(DATA), hours=24
+    )
     assert cov.uncovered_provinces == []
-    assert all(f.depot is not None and f.hours is not None and f.hours < 24
-               for f in cov.provinces)
+    assert all(f.depot is not None and f.hours is not None and f.hours < 24 for f in cov.provinces)
