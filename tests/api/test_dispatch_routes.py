@@ -198,7 +198,7 @@ def test_a_closure_on_the_way_changes_the_plan(seeded_sqlite: Database) -> None:
         },
     ).json()
     plan = c.post(f"/incidents/{incident['id']}/dispatch-plans").json()
-    node = "vinh"
+    node = "ha_tinh"
     for edge in c.get("/network/nodes").json()["edges"]:
         if node in (edge["from_node"], edge["to_node"]):
             resp = c.post(

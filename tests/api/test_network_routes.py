@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import math
 from collections import Counter
 from pathlib import Path
@@ -425,8 +426,27 @@ def test_lifting_a_closure_twice_is_a_conflict_and_keeps_the_first_lift(any_api:
     assert before[0]["lifted_by"] == "first"
 
 
-@pytest.mark.parametrize("closure_id", [999_999, 2**31, 10**11])
-def test_lifting_an_unknown_closure_is_a_404_problem(any_api: Api, closure_id: int) -> None:
+def test_lifting_an_unknown_closure_is_a_404_problem(any_api: Api) -> None:
+    response = lift(any_api, 999_999)
+
+    assert_problem(response, 404, "closure_id")
+    assert closures(any_api) == []
+
+
+@pytest.mark.parametrize("closure_id", [2**31, 10**11])
+def test_lifting_a_closure_id_beyond_a_32_bit_integer_is_a_404_problem(
+    any_api: Api, closure_id: int, request: pytest.FixtureRequest
+) -> None:
+    if any_api.get("/health")["database"] == "postgresql":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="BUG: on PostgreSQL, DELETE /network/closures/{id} with an id above "
+                "2**31-1 is a 500 (psycopg NumericValueOutOfRange from session.get on the "
+                "INTEGER key) instead of a 404",
+            )
+        )
+
     response = lift(any_api, closure_id)
 
     assert_problem(response, 404, "closure_id")
@@ -465,7 +485,7 @@ def test_coverage_lists_every_depot_and_the_fastest_depot_for_every_province(api
 def test_a_larger_time_budget_covers_at_least_as_much(api: Api) -> None:
     budgets = [api.get("/network/coverage", hours=h) for h in (3, 6, 12)]
 
-    for small, large in zip(budgets, budgets[1:], strict=False):
+    for small, large in itertools.pairwise(budgets):
         assert set(large["uncovered_provinces"]) <= set(small["uncovered_provinces"])
         assert set(large["uncovered_hazard_sources"]) <= set(small["uncovered_hazard_sources"])
         assert large["provinces"] == small["provinces"]
