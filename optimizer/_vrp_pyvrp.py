@@ -6,12 +6,13 @@ callers speak the instance's node indices only."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+from pyvrp.stop import MaxIterations, MultipleCriteria, StoppingCriterion
 
 _UNBOUNDED = np.iinfo(np.int64).max
 
@@ -29,14 +30,26 @@ class PyVrpProblem:
     service: Sequence[int]
 
 
+class _Deadline:
+    """Stops at a `time.monotonic()` moment. PyVRP's own `MaxRuntime` starts its clock at
+    the first iteration, after the set-up, so a budget would overrun by the set-up time."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.monotonic() >= self.deadline
+
+
 def solve_pyvrp(
     problem: PyVrpProblem,
-    time_limit_s: float,
+    deadline: float,
     seed: int,
     initial_routes: list[list[int]] | None = None,
     max_iterations: int | None = None,
 ) -> list[list[int]] | None:
-    """Routes as node lists (depot left out), or None if PyVRP ends infeasible.
+    """Routes as node lists (depot left out), or None if PyVRP ends infeasible; the
+    search stops at `deadline`, a `time.monotonic()` value.
 
     `max_iterations` also stops the search, which makes a run reproducible: with a time
     limit alone the number of iterations, and so the result, depends on the machine."""
@@ -46,7 +59,7 @@ def solve_pyvrp(
     initial = None
     if initial_routes:
         initial = pyvrp.Solution(data, [[client_of[n] for n in r] for r in initial_routes])
-    stop: StoppingCriterion = MaxRuntime(max(0.0, time_limit_s))
+    stop: StoppingCriterion = _Deadline(deadline)
     if max_iterations is not None:
         stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
     result = pyvrp.solve(

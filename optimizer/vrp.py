@@ -31,8 +31,6 @@ IntMatrix = npt.NDArray[np.int64]
 _POOL_OVERHEAD_S = 0.1
 #: share of the budget kept back for the same reason on long runs
 _POOL_OVERHEAD_SHARE = 0.01
-#: share of the second worker's time given to OR-Tools before PyVRP takes its plan over
-_ORTOOLS_SHARE = 0.25
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,6 +140,9 @@ class VrpParams:
     engine: Engine = "best"
     #: also stop PyVRP after this many iterations, for reproducible runs (tests)
     max_iterations: int | None = None
+    #: "best" only: share of the second worker's time for the OR-Tools search before
+    #: PyVRP (another seed) continues from its plan; 1.0 leaves that worker to OR-Tools
+    ortools_share: float = 0.1
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -150,6 +151,8 @@ class VrpParams:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         if self.engine not in ("best", "ortools", "pyvrp"):
             raise ValueError(f"engine must be best, ortools or pyvrp, got {self.engine!r}")
+        if not 0.0 <= self.ortools_share <= 1.0:
+            raise ValueError(f"ortools_share must be in [0, 1], got {self.ortools_share}")
         if self.max_iterations is not None and self.max_iterations <= 0:
             raise ValueError(f"max_iterations must be positive, got {self.max_iterations}")
 
@@ -412,8 +415,10 @@ def _euclidean(coords: npt.NDArray[Any], scale: int, mode: str) -> IntMatrix:
 def solve_vrp(instance: VrpInstance, params: VrpParams) -> VrpSolution:
     """Best plan found within `params.time_limit_s` wall seconds (total, all processes).
 
-    Engine "best" runs the tuned OR-Tools search and PyVRP at once in two processes
-    with the same budget and keeps the cheaper feasible plan."""
+    Engine "best" runs two processes with the same budget and keeps the cheaper feasible
+    plan: PyVRP with `params.seed`, and the tuned OR-Tools search for `ortools_share` of
+    the time followed by PyVRP (seed + 1) warm-started from the OR-Tools plan. The plan's
+    `engine` says which produced it; `runs` lists what each process returned."""
     start = time.monotonic()
     deadline = start + params.time_limit_s
     if params.engine == "best":
@@ -437,15 +442,17 @@ def _run_engine(engine: str, instance: VrpInstance, deadline: float, params: Vrp
     elif engine == "pyvrp":
         routes = _pyvrp(instance, deadline, params, params.seed, None)
     elif engine == "ortools+pyvrp":
-        handover = started + _ORTOOLS_SHARE * (deadline - started)
-        start = _ortools(instance, handover) if _ORTOOLS_SHARE > 0 else None
-        if _ORTOOLS_SHARE >= 1.0:
+        share = params.ortools_share
+        start = _ortools(instance, started + share * (deadline - started)) if share else None
+        if share >= 1.0:
             return "ortools", start, time.monotonic() - started
         routes = _pyvrp(instance, deadline, params, params.seed + 1, start)
-        if routes is None or (
-            start is not None and _units(instance, start) < _units(instance, routes)
+        if start is not None and (
+            routes is None or _units(instance, start) < _units(instance, routes)
         ):
-            routes = start
+            return "ortools", start, time.monotonic() - started
+        if start is None:
+            engine = "pyvrp"
     else:
         raise ValueError(f"unknown engine {engine!r}")
     return engine, routes, time.monotonic() - started
@@ -488,7 +495,7 @@ def _pyvrp(
         time_windows=instance.time_windows,
         service=instance.service_times,
     )
-    return solve_pyvrp(problem, deadline - time.monotonic(), seed, start, params.max_iterations)
+    return solve_pyvrp(problem, deadline, seed, start, params.max_iterations)
 
 
 def _solve_in_parallel(instance: VrpInstance, params: VrpParams, deadline: float) -> list[_Result]:
