@@ -96,10 +96,16 @@ def routing(
         _fail(err, f"--solvers: unknown {', '.join(unknown) or '(none given)'}; use {SOLVERS}")
     if json_out is not None and not json_out.parent.is_dir():
         _fail(err, f"--json: directory {json_out.parent} does not exist")
+    # Instance folders carry their README; skipping it keeps `bench/instances/*` working.
+    notes = [p for p in files if p.suffix.lower() == ".md"]
+    for note in notes:
+        err.print(f"[dim]skipped {note.name} (documentation, not an instance)[/]")
     try:
-        instances = [(path.name, read_instance(path)) for path in files]
+        instances = [(p.name, read_instance(p)) for p in files if p not in notes]
     except InvalidProblemError as exc:
         _fail(err, str(exc))
+    if not instances:
+        _fail(err, "no instance files given")
     runners = _runners(err, chosen, time_limit, seed)
     results: list[list[Outcome]] = []
     records: list[dict[str, Any]] = []
@@ -119,10 +125,11 @@ def routing(
         results.append(row)
         out.print(_instance_table(file_name, instance, row))
     for line in _summary(results):
-        out.print(line)
+        out.print(line, soft_wrap=True)
     if json_out is not None:
-        json_out.write_text(json.dumps(records, indent=1) + "\n")
-        out.print(f"wrote {len(records)} plans to {json_out}")
+        lines = ",\n".join(" " + json.dumps(r) for r in records)
+        json_out.write_text(f"[\n{lines}\n]\n")
+        out.print(f"wrote {len(records)} plans to {json_out}", soft_wrap=True)
 
 
 def _fail(err: Console, message: str) -> None:

@@ -14,6 +14,7 @@ from rich.table import Table
 from inventory.errors import InventoryError
 from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
+from .bench_cli import bench_app
 from .problems import ApiProblem
 from .services import Database, init_database, today
 from .settings import Settings
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema and seed.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(bench_app, name="bench", help="Benchmarks against peer solvers.")
 console = Console()
 
 

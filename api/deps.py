@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from .services import Database
@@ -62,3 +62,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[Session, Depends(get_read_session)]
 Actor = Annotated[str, Depends(get_actor)]
 PagingDep = Annotated[Paging, Depends()]
+
+#: Row ids in paths: positive and within PostgreSQL's integer range, so a huge id is a 404
+#: or 422 rather than a database error.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from network import MAX_MATRIX_SIDE
 
@@ -75,20 +75,6 @@ class ClosureCreate(BaseModel):
     radius_km: Annotated[float, Field(gt=0, le=200)] | None = None
     polygon: list[tuple[Lat, Lon]] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-    @model_validator(mode="after")
-    def _fields_match_kind(self) -> ClosureCreate:
-        need: dict[str, tuple[str, ...]] = {
-            "edge": ("edge_id",),
-            "node": ("node_id",),
-            "slow": ("edge_id", "speed_factor"),
-            "zone_circle": ("centre", "radius_km"),
-            "zone_polygon": ("polygon",),
-        }
-        for name in need[self.kind]:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} is required for a {self.kind} closure")
-        return self
 
 
 class ClosureRead(BaseModel):

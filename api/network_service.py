@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.errors import ConflictError, NotFoundError
+from inventory.errors import ConflictError, NotFoundError, ValidationError
 from inventory.ledger import run_idempotent, utcnow
 from inventory.models import ClosureKind, RoadClosure
-from network import Closure, HazardZone, Overlay, RoadRouter
+from network import Closure, HazardZone, Overlay, RoadRouter, UnknownEdgeError, UnknownNodeError
 
 from .network_schemas import ClosureCreate, ClosureRead
 from .services import Database, _retry_race
@@ -77,6 +77,20 @@ def create_closure(
     db: Database, router: RoadRouter, body: ClosureCreate, *, actor: str, key: str | None
 ) -> tuple[dict[str, Any], bool]:
     """Validate against the graph (unknown edge or node, empty polygon), then store."""
+    need: dict[str, tuple[str, ...]] = {
+        "edge": ("edge_id",),
+        "node": ("node_id",),
+        "slow": ("edge_id", "speed_factor"),
+        "zone_circle": ("centre", "radius_km"),
+        "zone_polygon": ("polygon",),
+    }
+    for name in need[body.kind]:
+        if getattr(body, name) is None:
+            raise ValidationError(f"{name} is required for a {body.kind} closure", field=name)
+    if body.edge_id is not None and body.edge_id not in router.graph.edges:
+        raise UnknownEdgeError(f"unknown edge {body.edge_id!r}", field="edge_id")
+    if body.node_id is not None and body.node_id not in router.graph.nodes:
+        raise UnknownNodeError(f"unknown node {body.node_id!r}", field="node_id")
     part = to_overlay_part(_new_row(body, actor))
     check = Overlay(closures=(part,)) if isinstance(part, Closure) else Overlay(zones=(part,))
     check.check(router.graph)

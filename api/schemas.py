@@ -188,7 +188,7 @@ class TransferReceiveCreate(Strict):
     """Receive a transfer at its destination depot."""
 
     type: Literal["transfer_receive"]
-    transfer_id: Annotated[StrictInt, Field(gt=0)]
+    transfer_id: Annotated[StrictInt, Field(gt=0, le=2_147_483_647)]
 
 
 class CountCreate(Strict):
@@ -221,7 +221,7 @@ class ReversalCreate(Strict):
     """Correct a posted movement with a compensating one (the ledger is never edited)."""
 
     type: Literal["reversal"]
-    movement_id: Annotated[StrictInt, Field(gt=0)]
+    movement_id: Annotated[StrictInt, Field(gt=0, le=2**62)]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 

@@ -184,8 +184,6 @@ class BackendRun:
     check_method: str = ""
     check_problems: list[str] = field(default_factory=list)
     latency: list[Latency] = field(default_factory=list)
-    #: 1-minute load average when the backend's runs started, before the queries, at the end.
-    load_average: list[float] = field(default_factory=list)
 
 
 # ------------------------------------------------------------- the bare driver
@@ -906,7 +904,6 @@ def _bench_backend(
     log(f"{backend.name}: migrating and seeding the bundled dataset")
     init_database(Settings(database_url=backend.url, data_dir=ROOT / "data"))
     run.seed_seconds = time.perf_counter() - started
-    run.load_average.append(_loadavg())
     db = Database(backend.url)
     raw = backend.connect()
     try:
@@ -930,9 +927,7 @@ def _bench_backend(
             db, raw, run.load.movements_total, params.full_check_limit
         )
         log(f"{backend.name}: timing stock queries")
-        run.load_average.append(_loadavg())
         run.latency = _latency(backend, db, raw, params, rng)
-        run.load_average.append(_loadavg())
     finally:
         raw.close()
         db.dispose()
@@ -946,6 +941,9 @@ class Report:
     runs: list[BackendRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: 1-minute load average just before the run (work of others) and at its end.
+    load_before: float = 0.0
+    load_after: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         runs = []
@@ -968,6 +966,8 @@ class Report:
             "runs": runs,
             "notes": self.notes,
             "seconds": self.seconds,
+            "load_before": self.load_before,
+            "load_after": self.load_after,
         }
 
 
@@ -976,7 +976,7 @@ def run_bench(params: BenchParams, log: Callable[[str], None]) -> Report:
     pg_info, pg_problem = (None, None)
     if "postgres" in params.backends:
         pg_info, pg_problem = _probe_postgres(params.postgres_url)
-    report = Report(_machine(pg_info, pg_problem), params)
+    report = Report(_machine(pg_info, pg_problem), params, load_before=_loadavg())
     for name in params.backends:
         if name == "postgres" and pg_info is None:
             message = f"PostgreSQL not reachable at {params.postgres_url}: {pg_problem}; skipped"
@@ -992,6 +992,7 @@ def run_bench(params: BenchParams, log: Callable[[str], None]) -> Report:
             log(message)
             report.notes.append(message)
     report.seconds = time.perf_counter() - started
+    report.load_after = _loadavg()
     return report
 
 
@@ -1005,6 +1006,10 @@ def render(report: Report, console: Console) -> None:
     )
     console.print(f"sqlite      {m['sqlite']}")
     console.print(f"postgresql  {m['postgresql']}")
+    console.print(
+        f"load        1-min load average {report.load_before:.2f} before the run "
+        f"(other work on the {m['nproc']} CPUs), {report.load_after:.2f} at its end"
+    )
     console.print(
         f"run         {p.seconds:g} s per throughput run x {p.repeats} repeat(s), "
         f"{p.writers} writers, {p.movements:,} movements loaded, {p.calls:,} calls per query"
@@ -1080,12 +1085,6 @@ def render(report: Report, console: Console) -> None:
                 f"{run.load.balances:,} balance rows; loaded in {run.load.seconds:.1f} s; "
                 f"{run.check_method}: {verdict}"
             )
-    for run in report.runs:
-        averages = " / ".join(f"{value:.2f}" for value in run.load_average)
-        console.print(
-            f"  {run.backend}: 1-min load average at start / before queries / end: {averages} "
-            f"(nproc {m['nproc']}; above it, something else shared the CPUs)"
-        )
     for note in report.notes:
         console.print(f"  note: {note}")
     console.print(f"  total {report.seconds:.0f} s")

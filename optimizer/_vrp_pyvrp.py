@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyvrp
 from pyvrp.stop import MaxIterations, MultipleCriteria, StoppingCriterion
 
@@ -21,7 +23,7 @@ _UNBOUNDED = np.iinfo(np.int64).max
 class PyVrpProblem:
     """Plain integer data, index 0..n-1 over all nodes (the depot among them)."""
 
-    distances: Sequence[Sequence[int]]
+    distances: npt.NDArray[np.int64]
     demands: Sequence[int]
     capacity: int
     depot: int
@@ -102,8 +104,9 @@ def _problem_data(problem: PyVrpProblem, order: list[int]) -> pyvrp.ProblemData:
         tw_early=int(early),
         tw_late=int(late),
     )
-    matrix = np.asarray(problem.distances, dtype=np.int64)[np.ix_(order, order)]
-    durations = matrix if windows is not None else np.zeros_like(matrix)
+    # Any: PyVRP's stubs spell the matrix type as `ndarray[int]`, which numpy's do not match.
+    matrix: Any = np.asarray(problem.distances, dtype=np.int64)[np.ix_(order, order)]
+    durations: Any = matrix if windows is not None else np.zeros_like(matrix)
     return pyvrp.ProblemData(
         locations,
         clients,

@@ -109,7 +109,6 @@ class DispatchParams:
     horizon_s: int = 72 * 3600
     #: lateness cost per unit-hour at priority 1; unmet units cost the whole horizon
     substitute_penalty_h: float = 1.0
-    engine: Literal["ortools", "auto"] = "auto"
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 600:

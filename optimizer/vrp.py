@@ -506,7 +506,8 @@ def _solve_in_parallel(instance: VrpInstance, params: VrpParams, deadline: float
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures: list[Future[_Result]] = [
             pool.submit(_run_engine, engine, instance, worker_deadline, params)
-            for engine in ("ortools+pyvrp", "pyvrp")
+            # On equal cost the first listed is kept, so a tie is credited to plain PyVRP.
+            for engine in ("pyvrp", "ortools+pyvrp")
         ]
         results = []
         for future in futures:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from inventory.models import Incident, IncidentStatus
 
-from ..deps import Actor, DatabaseDep, ReadSession, SettingsDep
+from ..deps import Actor, DatabaseDep, ReadSession, RowId, SettingsDep
 from ..dispatch_schemas import IncidentCreate, IncidentRead, PlanRead, PlanRequest
 from ..dispatch_service import (
     cancel_plan,
@@ -54,26 +54,26 @@ def list_incidents(
 
 
 @router.get("/incidents/{incident_id}")
-def read_incident(incident_id: int, session: ReadSession) -> IncidentRead:
+def read_incident(incident_id: RowId, session: ReadSession) -> IncidentRead:
     """One incident with its demand lines."""
     return incident_read(get_incident(session, incident_id))
 
 
 @router.post("/incidents/{incident_id}/close")
-def close_incident(incident_id: int, db: DatabaseDep) -> IncidentRead:
+def close_incident(incident_id: RowId, db: DatabaseDep) -> IncidentRead:
     """The response is over: no more plans for this incident."""
     return set_incident_status(db, incident_id, IncidentStatus.CLOSED)
 
 
 @router.post("/incidents/{incident_id}/cancel")
-def cancel_incident(incident_id: int, db: DatabaseDep) -> IncidentRead:
+def cancel_incident(incident_id: RowId, db: DatabaseDep) -> IncidentRead:
     """A false alarm or a duplicate: no plans for this incident."""
     return set_incident_status(db, incident_id, IncidentStatus.CANCELLED)
 
 
 @router.post("/incidents/{incident_id}/dispatch-plans", status_code=201)
 def create_plan(
-    incident_id: int,
+    incident_id: RowId,
     db: DatabaseDep,
     road: Router,
     settings: SettingsDep,
@@ -97,14 +97,14 @@ def create_plan(
 
 
 @router.get("/incidents/{incident_id}/dispatch-plans")
-def list_plans(incident_id: int, session: ReadSession) -> list[PlanRead]:
+def list_plans(incident_id: RowId, session: ReadSession) -> list[PlanRead]:
     """Every plan made for an incident, oldest first."""
     return [PlanRead.model_validate(p) for p in plans_for_incident(session, incident_id)]
 
 
 @router.post("/incidents/{incident_id}/replan", status_code=201)
 def replan(
-    incident_id: int,
+    incident_id: RowId,
     db: DatabaseDep,
     road: Router,
     settings: SettingsDep,
@@ -121,7 +121,7 @@ def replan(
 
 
 @router.get("/dispatch-plans/{plan_id}")
-def read_plan(plan_id: int, session: ReadSession) -> PlanRead:
+def read_plan(plan_id: RowId, session: ReadSession) -> PlanRead:
     """A plan with its pick lists, routes (GeoJSON), fulfilment and unmet demand."""
     return PlanRead.model_validate(plan_read(get_plan(session, plan_id)))
 
@@ -131,24 +131,24 @@ def _transition(result: dict[str, Any]) -> PlanRead:
 
 
 @router.post("/dispatch-plans/{plan_id}/confirm")
-def confirm(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+def confirm(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """Reserve the stock of every pick list, all or nothing (409 if the stock changed)."""
     return _transition(confirm_plan(db, plan_id, actor=actor))
 
 
 @router.post("/dispatch-plans/{plan_id}/dispatch")
-def dispatch(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+def dispatch(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """The vehicles have left: reserved stock moves to in-transit."""
     return _transition(dispatch_plan(db, plan_id, actor=actor))
 
 
 @router.post("/dispatch-plans/{plan_id}/deliver")
-def deliver(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+def deliver(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """The goods reached the incident: in-transit stock moves to the incident site."""
     return _transition(deliver_plan(db, plan_id, actor=actor))
 
 
 @router.post("/dispatch-plans/{plan_id}/cancel")
-def cancel(plan_id: int, db: DatabaseDep, actor: Actor) -> PlanRead:
+def cancel(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """Cancel a draft or confirmed plan; its reservations are voided."""
     return _transition(cancel_plan(db, plan_id, actor=actor))

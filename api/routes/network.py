@@ -23,7 +23,7 @@ from network import (
 )
 from network.errors import GraphDataError, InvalidLocationError
 
-from ..deps import Actor, DatabaseDep, IdempotencyKey, ReadSession, SettingsDep
+from ..deps import Actor, DatabaseDep, IdempotencyKey, ReadSession, RowId, SettingsDep
 from ..network_schemas import (
     ClosureCreate,
     ClosureRead,
@@ -204,7 +204,7 @@ def post_closure(
 
 
 @router.delete("/closures/{closure_id}")
-def delete_closure(closure_id: int, db: DatabaseDep, actor: Actor) -> ClosureRead:
+def delete_closure(closure_id: RowId, db: DatabaseDep, actor: Actor) -> ClosureRead:
     """Lift a closure; it stays on record with who lifted it and when."""
     return lift_closure(db, closure_id, actor=actor)
 

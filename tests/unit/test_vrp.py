@@ -3,6 +3,7 @@ every engine against brute force on tiny cases, and clear errors for bad files."
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from itertools import permutations
@@ -319,3 +320,24 @@ def test_the_cli_on_a_garbage_file_exits_2_without_a_traceback(tmp_path: Path) -
     assert "garbage.vrp" in result.output
     assert "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_the_cli_writes_one_json_object_per_instance_and_solver(tmp_path: Path) -> None:
+    instance = _write(tmp_path, "tiny.vrp", TINY_VRPLIB)
+    out = tmp_path / "plans.json"
+    args = ["routing", str(instance), "--time-limit", "0.5", "--json", str(out)]
+
+    result = CliRunner().invoke(bench_app, [*args, "--solvers", "chemdepot,pyvrp"])
+
+    assert result.exit_code == 0, result.output
+    records = json.loads(out.read_text())
+    assert [(r["instance"], r["solver"]) for r in records] == [
+        ("tiny.vrp", "chemdepot"),
+        ("tiny.vrp", "pyvrp"),
+    ]
+    optimum = _brute_force(read_instance(instance))
+    for record in records:
+        assert {"cost", "vehicles", "wall_s", "routes"} <= record.keys()
+        assert record["cost"] == optimum
+        assert sorted(n for route in record["routes"] for n in route) == [2, 3, 4, 5, 6, 7]
+    assert "targets:" in result.output
