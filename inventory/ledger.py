@@ -210,8 +210,13 @@ class Ledger:
                 condition=Condition.SERVICEABLE,
                 created_at=self.now,
             )
-            self.session.add(lot)
-            self.session.flush()
+            try:
+                with self.session.begin_nested():
+                    self.session.add(lot)
+            except IntegrityError:  # a concurrent first receipt created it: use theirs
+                lot = self.session.scalars(
+                    select(Lot).where(Lot.item_code == item.code, Lot.is_bulk.is_(True))
+                ).one()
         return lot
 
     def balance(self, location_id: int, lot_id: int) -> tuple[int, int]:
@@ -592,7 +597,7 @@ class Ledger:
 
     def reverse(self, movement_id: int, *, reason: str, key: str | None = None) -> Posted:
         """Correct a mistake with a compensating movement; the original stays."""
-        original = self.session.get(Movement, movement_id)
+        original = self.session.get(Movement, movement_id, with_for_update=True)
         if original is None:
             raise NotFoundError(f"unknown movement {movement_id}", field="movement_id")
         already = self.session.scalar(

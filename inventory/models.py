@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -205,6 +206,14 @@ class Lot(Base):
     __table_args__ = (
         UniqueConstraint("item_code", "lot_no", name="uq_lot_item_lot_no"),
         Index("ix_lot_bulk", "item_code", "is_bulk"),
+        # One implicit bulk lot per untracked item, even under concurrent first receipts.
+        Index(
+            "uq_lot_one_bulk_per_item",
+            "item_code",
+            unique=True,
+            postgresql_where=text("is_bulk"),
+            sqlite_where=text("is_bulk"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -240,6 +249,7 @@ class Movement(Base):
         CheckConstraint("from_location_id <> to_location_id", name="ck_movement_distinct"),
         Index("ix_movement_from", "from_location_id", "item_code", "id"),
         Index("ix_movement_to", "to_location_id", "item_code", "id"),
+        Index("uq_movement_reverses", "reverses_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -255,6 +265,7 @@ class Movement(Base):
     actor: Mapped[str] = mapped_column(String(80))
     posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     idempotency_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    #: unique: a movement is reversed at most once, however many clients try at once
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
 
 
@@ -267,6 +278,7 @@ class Balance(Base):
         CheckConstraint("reserved >= 0", name="ck_balance_reserved_nonneg"),
         CheckConstraint("reserved <= on_hand OR allow_negative", name="ck_balance_reserved_le"),
         Index("ix_balance_item", "item_code", "location_id"),
+        Index("ix_balance_lot", "lot_id"),
     )
 
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)

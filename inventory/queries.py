@@ -155,7 +155,7 @@ def list_stock(
             "unusable": int(row[8]),
         }
         if group_by == "lot":
-            lot = session.get_one(Lot, row[13])
+            lot = Lot(condition=row[12], expiry_date=row[10], calibration_due=row[11])
             out.append(
                 StockRow(
                     **common,

@@ -10,13 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from api.services import Database, post_movement
 from inventory.checks import check_ledger
 from inventory.commands import Issue, Receipt, ReserveLine, TransferOut
 from inventory.db import make_engine
-from inventory.errors import InsufficientStockError
+from inventory.errors import ConflictError, InsufficientStockError
 from inventory.ledger import Ledger, depot_location_code
+from inventory.models import Lot
 from tests.ledger_world import NOW, TODAY, build_world
 
 WORKERS = 16
@@ -139,3 +142,46 @@ def test_crossing_transfers_and_reservations_do_not_deadlock(world: Database) ->
     assert ra == rb == WORKERS * 4
     with world.sessions() as session:
         assert check_ledger(session) == []
+
+
+def test_sixteen_concurrent_reversals_of_one_movement_post_exactly_one(world: Database) -> None:
+    first, _ = post_movement(
+        world,
+        Receipt(depot="D-AAA", item="BOOM", quantity=16),
+        key="receipt-rev-1",
+        actor="t",
+        now=NOW,
+    )
+    movement_id = first["movement_ids"][0]
+
+    def job(i: int) -> bool:
+        try:
+            with world.sessions.begin() as session:
+                Ledger(session, now=NOW).reverse(movement_id, reason="duplicate")
+        except (ConflictError, IntegrityError):
+            return False
+        return True
+
+    assert sum(_together(WORKERS, job)) == 1
+    assert _on_hand(world, "D-AAA", "BOOM") == (0, 0)
+    with world.sessions() as session:
+        assert check_ledger(session) == []
+
+
+def test_concurrent_first_receipts_of_an_untracked_item_share_one_bulk_lot(
+    world: Database,
+) -> None:
+    _together(
+        WORKERS,
+        lambda i: post_movement(
+            world,
+            Receipt(depot="D-AAA", item="BOOM", quantity=1),
+            key=f"first-{i}",
+            actor="t",
+            now=NOW,
+        ),
+    )
+    with world.sessions() as session:
+        bulk = session.scalars(select(Lot).where(Lot.item_code == "BOOM")).all()
+        assert len(bulk) == 1
+    assert _on_hand(world, "D-AAA", "BOOM") == (WORKERS, 0)
