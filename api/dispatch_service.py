@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import math
 from collections import defaultdict
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from inventory.errors import (
     UnusableStockError,
     ValidationError,
 )
-from inventory.ledger import Ledger, depot_location_code, lot_usability, utcnow
+from inventory.ledger import Ledger, lot_usability, utcnow
 from inventory.models import (
     Balance,
     Depot,
@@ -851,11 +850,3 @@ def plans_for_incident(session: Session, incident_id: int) -> list[dict[str, Any
     get_incident(session, incident_id)
     plans = session.scalars(select(DispatchPlanRecord).order_by(DispatchPlanRecord.id)).all()
     return [plan_read(p) for p in plans if incident_id in p.incident_ids]
-
-
-def depot_location_id(session: Session, depot: str) -> int:
-    loc = session.scalars(select(Location).where(Location.code == depot_location_code(depot))).one()
-    return loc.id
-
-
-_ = asdict

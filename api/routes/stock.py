@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 from inventory import commands as c
 from inventory.errors import NotFoundError
 from inventory.ledger import Ledger
-from inventory.models import Condition, Depot, Item, ItemSubstitute, Location, Lot, VehicleType
+from inventory.models import (
+    Balance,
+    Condition,
+    Depot,
+    Item,
+    ItemSubstitute,
+    Location,
+    VehicleType,
+)
 from inventory.queries import StockFilter, alerts, list_stock, stock_card, stock_detail
 
 from ..deps import Actor, DatabaseDep, IdempotencyKey, PagingDep, ReadSession, SettingsDep
@@ -69,8 +77,6 @@ def read_depot(code: str, session: ReadSession) -> DepotDetail:
     if depot is None:
         raise NotFoundError(f"unknown depot {code!r}", field="code")
     vehicles = session.scalars(select(VehicleType).where(VehicleType.depot_code == code)).all()
-    from inventory.models import Balance
-
     used = session.execute(
         select(
             func.coalesce(func.sum(Balance.on_hand * Item.unit_volume_m3), 0.0),
@@ -333,6 +339,3 @@ def import_movements(
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ImportResult(**result, replayed=replayed)
-
-
-_ = Lot  # re-exported for type checkers of callers

@@ -5,38 +5,22 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.services import Database, post_movement
 from inventory.checks import check_ledger
 from inventory.commands import Issue, Receipt, ReserveLine, TransferOut
-from inventory.db import make_engine
 from inventory.errors import ConflictError, InsufficientStockError
 from inventory.ledger import Ledger, depot_location_code
 from inventory.models import Lot
-from tests.ledger_world import NOW, TODAY, build_world
+from tests.ledger_world import NOW, TODAY
 
 WORKERS = 16
-
-
-@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres), "sqlite"])
-def world(request: pytest.FixtureRequest) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{request.getfixturevalue('tmp_path')}/world.db"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    build_world(engine)
-    engine.dispose()
-    db = Database(url)
-    yield db
-    db.dispose()
 
 
 def _on_hand(db: Database, depot: str, item: str, lot: str | None = None) -> tuple[int, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +19,6 @@ from inventory.commands import (
     TransferReceive,
     WriteOff,
 )
-from inventory.db import make_engine
 from inventory.errors import (
     ConflictError,
     IdempotencyConflictError,
@@ -31,21 +29,7 @@ from inventory.errors import (
 )
 from inventory.ledger import Ledger, depot_location_code
 from inventory.models import Condition, Location, Movement, ReservationStatus
-from tests.ledger_world import NOW, TODAY, build_world
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def world(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{request.getfixturevalue('tmp_path')}/world.db"
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    build_world(engine)
-    engine.dispose()
-    db = Database(url)
-    yield db
-    db.dispose()
+from tests.ledger_world import NOW, TODAY
 
 
 def _ledger(session: Session) -> Ledger:
