@@ -14,8 +14,17 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Engine:
     writers serialise instead of failing half-way on a lock upgrade."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # Writers queue on the database lock, not on the pool: size the pool like
+        # the server's thread pool so readers never wait behind them for a connection.
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **(
+                {}
+                if parsed.database in (None, "", ":memory:")
+                else {"pool_size": pool_size, "max_overflow": pool_size * 2}
+            ),
         )
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine

@@ -61,7 +61,7 @@ def depot_ready_seconds(problem: DispatchProblem) -> dict[str, int | None]:
             t = problem.seconds[homes[v.depot]][depot.location]
             if t is None:
                 continue
-            at = v.available_from + math.ceil(t / v.speed_factor)
+            at = v.available_from + math.floor(t / v.speed_factor)
             best = at if best is None else min(best, at)
         ready[depot.code] = best
     return ready
@@ -74,12 +74,16 @@ def arrival_seconds(
     depot_code: str,
     site: int,
 ) -> int | None:
+    """The earliest a unit from this depot can be on site: first vehicle there, loading,
+    the fastest vehicle's drive, unloading. Never later than any real route, so the
+    allocation's optimum is a lower bound for the whole plan."""
     depot = problem.depot(depot_code)
     t = problem.seconds[depot.location][site]
     start = ready.get(depot_code)
     if t is None or start is None:
         return None
-    return start + params.load_seconds + t + params.unload_seconds
+    fastest = max((v.speed_factor for v in problem.vehicles), default=1.0)
+    return start + params.load_seconds + math.floor(t / fastest) + params.unload_seconds
 
 
 def allocate(problem: DispatchProblem, params: DispatchParams) -> Allocation:

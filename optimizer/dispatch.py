@@ -366,6 +366,8 @@ def _assemble(
         status = "timed_out"
     elif unmet_units and not any(f.met for f in fulfilment):
         status = "infeasible"
+    elif alloc.status == "optimal" and alloc.bound is not None and objective <= alloc.bound + 1e-6:
+        status = "optimal"  # the routes reach the allocation's lower bound
     else:
         status = "feasible"
     return DispatchPlan(
