@@ -314,3 +314,14 @@ class ConditionUpdate(Strict):
     lot_no: LotNo
     condition: Condition
     reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ConditionChangeRead(BaseModel):
+    item: str
+    lot_no: str
+    old_condition: str
+    condition: str
+    reason: str
+    actor: str
+    changed_at: dt.datetime
+    replayed: bool = False

@@ -15,7 +15,7 @@ from inventory.db import make_engine, make_session_factory
 from inventory.errors import IdempotencyRaceError
 from inventory.ledger import Ledger, Posted, local_date, run_idempotent, utcnow
 from inventory.migrate import upgrade
-from inventory.models import Depot
+from inventory.models import Condition, Depot
 from inventory.seed import is_seeded, seed
 
 from .settings import Settings
@@ -135,6 +135,40 @@ def post_receipts(
                 return {"rows": len(receipts), "movement_ids": ids}
 
             return run_idempotent(session, key, "import", payload, act, now=ledger.now)
+
+    return _retry_race(attempt)
+
+
+def change_condition(
+    db: Database,
+    item: str,
+    lot_no: str,
+    condition: Condition,
+    *,
+    reason: str,
+    key: str | None,
+    actor: str,
+) -> tuple[dict[str, Any], bool]:
+    """Quarantine, release or mark a lot or serial unserviceable, idempotently."""
+    payload = {"item": item, "lot_no": lot_no, "condition": condition.value, "reason": reason}
+
+    def attempt() -> tuple[dict[str, Any], bool]:
+        with db.sessions.begin() as session:
+            ledger = Ledger(session, actor=actor)
+
+            def act() -> dict[str, Any]:
+                change = ledger.set_condition(item, lot_no, condition, reason=reason)
+                return {
+                    "item": item,
+                    "lot_no": lot_no,
+                    "old_condition": change.old_condition.value,
+                    "condition": change.new_condition.value,
+                    "reason": change.reason,
+                    "actor": change.actor,
+                    "changed_at": change.changed_at.isoformat(),
+                }
+
+            return run_idempotent(session, key, "condition", payload, act, now=ledger.now)
 
     return _retry_race(attempt)
 

@@ -50,6 +50,7 @@ from .models import (
     Location,
     LocationKind,
     Lot,
+    LotConditionChange,
     Movement,
     MovementKind,
     Reservation,
@@ -629,14 +630,41 @@ class Ledger:
         )
         return Posted([movement.id], [self._line(movement, lot, source, target)])
 
-    def set_condition(self, item_code: str, lot_no: str | None, condition: Condition) -> Lot:
-        """Quarantine, release or mark a lot / serial unserviceable."""
+    def set_condition(
+        self, item_code: str, lot_no: str | None, condition: Condition, *, reason: str
+    ) -> LotConditionChange:
+        """Quarantine, release, or mark a lot / serial unserviceable or in repair; the
+        change is recorded. Stock held for a confirmed plan cannot be taken out of use."""
         item = self.item(item_code)
-        lot = self.existing_lot(item, lot_no)
+        lot = self.session.get(Lot, self.existing_lot(item, lot_no).id, with_for_update=True)
+        assert lot is not None
         if lot.is_bulk:
-            raise ValidationError("untracked items have no condition of their own", field="lot_no")
+            raise ValidationError(
+                f"item {item.code} is not tracked: its stock has no condition of its own",
+                field="lot_no",
+            )
+        if lot.condition == condition:
+            raise ConflictError(f"{lot_no} is already {condition.value}", field="condition")
+        held = self.session.scalar(
+            select(func.coalesce(func.sum(Balance.reserved), 0)).where(Balance.lot_id == lot.id)
+        )
+        if held and condition != Condition.SERVICEABLE:
+            raise ConflictError(
+                f"{held} of {lot_no} are reserved for a confirmed plan: cancel or re-plan first",
+                field="condition",
+            )
+        change = LotConditionChange(
+            lot_id=lot.id,
+            old_condition=lot.condition,
+            new_condition=condition,
+            reason=reason,
+            actor=self.actor,
+            changed_at=self.now,
+        )
         lot.condition = condition
-        return lot
+        self.session.add(change)
+        self.session.flush()
+        return change
 
     # ------------------------------------------------------------ reservations
     def reserve(self, lines: Sequence[ReserveLine], reference: str) -> list[Reservation]:

@@ -504,3 +504,17 @@ class PlanVehicleRecord(Base):
     depot_code: Mapped[str] = mapped_column(ForeignKey("depots.code"))
     departs_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     returns_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LotConditionChange(Base):
+    """Who changed a lot's or serial's condition, when and why (quarantine, release...)."""
+
+    __tablename__ = "lot_condition_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    old_condition: Mapped[Condition] = mapped_column(_enum(Condition, "condition"))
+    new_condition: Mapped[Condition] = mapped_column(_enum(Condition, "condition"))
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -26,6 +26,8 @@ from ..deps import Actor, DatabaseDep, IdempotencyKey, PagingDep, ReadSession, S
 from ..schemas import (
     AlertRead,
     CardLineRead,
+    ConditionChangeRead,
+    ConditionUpdate,
     CountCreate,
     DepotDetail,
     DepotRead,
@@ -47,7 +49,7 @@ from ..schemas import (
     VehicleRead,
     WriteOffCreate,
 )
-from ..services import post_movement, today
+from ..services import change_condition, post_movement, today
 from ..tabular import export_stock, import_receipts
 
 router = APIRouter()
@@ -275,6 +277,21 @@ def create_movement(
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return MovementResult(**result, replayed=replayed)
+
+
+@router.post("/lots/condition", tags=["stock"])
+def update_condition(
+    body: ConditionUpdate, db: DatabaseDep, actor: Actor, key: IdempotencyKey, response: Response
+) -> ConditionChangeRead:
+    """Quarantine a lot (or release it after inspection), or mark a serial unserviceable or
+    in repair. Recorded with who, when and why; refused (409) while the lot is reserved
+    for a confirmed plan."""
+    result, replayed = change_condition(
+        db, body.item, body.lot_no, body.condition, reason=body.reason, key=key, actor=actor
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ConditionChangeRead(**result, replayed=replayed)
 
 
 @router.get("/movements", tags=["movements"])
