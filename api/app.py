@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.router = None  # loaded on first use: see routes.network.get_router
+    app.state.road = None  # loaded on first use: see routes.network.get_road
     problems.install(app)
     app.include_router(stock.router)
     app.include_router(network.router)

@@ -15,6 +15,7 @@ from inventory.errors import InventoryError
 from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
 from .bench_cli import bench_app
+from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
 from .services import Database, init_database, today
 from .settings import Settings
@@ -191,20 +192,11 @@ def export(
     console.print(f"wrote {output} ({len(content)} bytes)")
 
 
-def _road(settings: Settings) -> tuple[Any, Any]:
-    from network import RoadRouter, load_road_graph
-
-    from .network_service import active_overlay
-
-    road = RoadRouter(load_road_graph(settings.data_dir))
+def _road(settings: Settings) -> tuple[RoadContext, Database]:
+    """The road context and a migrated, seeded database (closures live there)."""
+    road = RoadContext.load(settings.data_dir)
     init_database(settings)
-    db = Database(settings.database_url)
-    try:
-        with db.readers() as session:
-            overlay = active_overlay(session)
-    finally:
-        db.dispose()
-    return road, overlay
+    return road, Database(settings.database_url)
 
 
 @app.command()
@@ -214,27 +206,19 @@ def route(
     ignore_closures: Annotated[bool, typer.Option("--ignore-closures")] = False,
 ) -> None:
     """Print the fastest road route between two places, leg by leg."""
-    from network import NO_OVERLAY, NetworkError
+    from network import NetworkError
 
-    from .routes.network import parse_place, place_lookups
-
-    settings = Settings()
-    road, overlay = _road(settings)
-    db = Database(settings.database_url)
+    road, db = _road(Settings())
     try:
         with db.readers() as session:
-            depots, hazards = place_lookups(session, settings.data_dir)
-    finally:
-        db.dispose()
-    try:
-        found = road.route_between_points(
-            parse_place(origin, "from", depots=depots, hazards=hazards),
-            parse_place(destination, "to", depots=depots, hazards=hazards),
-            NO_OVERLAY if ignore_closures else overlay,
-        )
+            found, _ = find_route(
+                session, road, origin, destination, apply_closures=not ignore_closures
+            )
     except NetworkError as exc:
         _fail(exc.message)
         return
+    finally:
+        db.dispose()
     if found is None:
         _fail(f"no open road from {origin} to {destination} with the active closures")
         return
@@ -262,27 +246,12 @@ def coverage(
     ignore_closures: Annotated[bool, typer.Option("--ignore-closures")] = False,
 ) -> None:
     """Print, for each province, the fastest depot; and what each depot reaches in time."""
-    from sqlalchemy import select
-
-    from inventory.models import Depot
-    from network import NO_OVERLAY, compute_coverage, load_hazard_sources, load_province_centres
-
-    settings = Settings()
-    road, overlay = _road(settings)
-    db = Database(settings.database_url)
+    road, db = _road(Settings())
     try:
         with db.readers() as session:
-            depots = {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}
+            cov, _ = depot_coverage(session, road, hours, apply_closures=not ignore_closures)
     finally:
         db.dispose()
-    cov = compute_coverage(
-        road,
-        depots,
-        load_province_centres(settings.data_dir),
-        load_hazard_sources(settings.data_dir),
-        hours,
-        NO_OVERLAY if ignore_closures else overlay,
-    )
     table = Table(title=f"fastest depot per province (budget {hours:g} h)")
     for col in ("province", "name", "depot", "hours"):
         table.add_column(col)
@@ -314,14 +283,13 @@ def dispatch(
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Plan the dispatch for an incident and print pick lists, routes and unmet demand."""
-    from network import NetworkError, RoadRouter, load_road_graph
+    from network import NetworkError
 
     from .dispatch_service import confirm_plan, plan_incidents
 
     settings = Settings()
-    init_database(settings)
-    road = RoadRouter(load_road_graph(settings.data_dir))
-    db = Database(settings.database_url)
+    ctx, db = _road(settings)
+    road = ctx.router
     try:
         plan = plan_incidents(
             db,

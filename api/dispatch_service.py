@@ -42,7 +42,7 @@ from inventory.models import (
     StockPolicy,
     VehicleType,
 )
-from network import Overlay, RoadRouter, Snap, load_hazard_sources
+from network import Overlay, RoadRouter, Snap
 from optimizer import (
     Demand,
     DepotStock,
@@ -58,7 +58,7 @@ from optimizer import (
 )
 
 from .dispatch_schemas import DemandRead, IncidentCreate, IncidentRead
-from .network_service import active_overlay
+from .network_service import RoadContext, active_overlay
 from .services import Database
 from .settings import Settings
 
@@ -77,7 +77,7 @@ def load_templates(data_dir: Path) -> dict[str, list[dict[str, str]]]:
 
 # ------------------------------------------------------------------ incidents
 def create_incident(
-    db: Database, road: RoadRouter, settings: Settings, body: IncidentCreate, *, actor: str
+    db: Database, ctx: RoadContext, settings: Settings, body: IncidentCreate, *, actor: str
 ) -> IncidentRead:
     """Validate place, level and demand, then store the incident and its site location."""
     now = utcnow()
@@ -90,13 +90,13 @@ def create_incident(
         raise ValidationError("reported_at is in the future", field="reported_at")
     hazard_id = body.location.hazard_source
     coast = SEA_REACH_KM if body.incident_type == "oil_spill_water" else 5.0
+    road = ctx.router
     if hazard_id is not None:
-        hazards = {h.id: h for h in load_hazard_sources(settings.data_dir)}
-        if hazard_id not in hazards:
+        if hazard_id not in ctx.hazards:
             raise NotFoundError(
                 f"unknown hazard source {hazard_id!r}", field="location.hazard_source"
             )
-        point = hazards[hazard_id].point
+        point = ctx.hazards[hazard_id].point
     elif body.location.node_id is not None:
         node = road.node(body.location.node_id, "location.node_id")
         point = road.graph.nodes[node].point
@@ -497,12 +497,6 @@ def plan_incidents(
         )
         session.add(record)
         session.flush()
-        lots = {
-            lot.id: lot
-            for lot in session.scalars(
-                select(Lot).where(Lot.id.in_({p.lot_id for p in plan.picks}))
-            )
-        }
         for p in plan.picks:
             session.add(
                 PlanPickRecord(
@@ -517,7 +511,6 @@ def plan_incidents(
                     reservation_id=None,
                 )
             )
-            assert lots[p.lot_id].item_code == p.item
         for r in plan.routes:
             session.add(
                 PlanVehicleRecord(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -122,6 +122,3 @@ class CoverageRead(BaseModel):
     provinces: list[FastestDepotRead]
     uncovered_provinces: list[str]
     uncovered_hazard_sources: list[str]
-
-
-RouteFeature = dict[str, Any]

@@ -4,6 +4,9 @@ plan sees them; routing itself is pure (network/)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -11,11 +14,92 @@ from sqlalchemy.orm import Session
 
 from inventory.errors import ConflictError, NotFoundError, ValidationError
 from inventory.ledger import run_idempotent, utcnow
-from inventory.models import ClosureKind, RoadClosure
-from network import Closure, HazardZone, Overlay, RoadRouter, UnknownEdgeError, UnknownNodeError
+from inventory.models import ClosureKind, Depot, RoadClosure
+from network import (
+    NO_OVERLAY,
+    Closure,
+    Coverage,
+    HazardZone,
+    InvalidLocationError,
+    Overlay,
+    Place,
+    RoadRouter,
+    Route,
+    UnknownEdgeError,
+    UnknownNodeError,
+    compute_coverage,
+    load_hazard_sources,
+    load_province_centres,
+    load_road_graph,
+)
 
 from .network_schemas import ClosureCreate, ClosureRead
 from .services import Database, _retry_race
+
+_COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class RoadContext:
+    """The road router and the places of data/ it is asked about, loaded once per process
+    and kept with the router's caches."""
+
+    router: RoadRouter
+    provinces: tuple[Place, ...]
+    hazards: dict[str, Place]
+
+    @classmethod
+    def load(cls, data_dir: Path) -> RoadContext:
+        return cls(
+            RoadRouter(load_road_graph(data_dir)),
+            tuple(load_province_centres(data_dir)),
+            {h.id: h for h in load_hazard_sources(data_dir)},
+        )
+
+
+def depot_nodes(session: Session) -> dict[str, str]:
+    return {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}
+
+
+def resolve_place(
+    value: str, field: str, ctx: RoadContext, depots: dict[str, str]
+) -> str | tuple[float, float]:
+    """A node id, a depot code, a hazard-source id, or "lat,lon"."""
+    match = _COORD.match(value)
+    if match:
+        return (float(match.group(1)), float(match.group(2)))
+    if "," in value:
+        raise InvalidLocationError(f"{value!r} is not 'lat,lon' with two numbers", field=field)
+    value = value.strip()
+    if value in depots:
+        return depots[value]
+    if value in ctx.hazards:
+        return ctx.hazards[value].point
+    return value
+
+
+def find_route(
+    session: Session, ctx: RoadContext, origin: str, destination: str, *, apply_closures: bool
+) -> tuple[Route | None, Overlay]:
+    """The fastest route between two places, with the active closures unless told not to."""
+    overlay = active_overlay(session) if apply_closures else NO_OVERLAY
+    depots = depot_nodes(session)
+    route = ctx.router.route_between_points(
+        resolve_place(origin, "from", ctx, depots),
+        resolve_place(destination, "to", ctx, depots),
+        overlay,
+    )
+    return route, overlay
+
+
+def depot_coverage(
+    session: Session, ctx: RoadContext, hours: float, *, apply_closures: bool
+) -> tuple[Coverage, Overlay]:
+    overlay = active_overlay(session) if apply_closures else NO_OVERLAY
+    cov = compute_coverage(
+        ctx.router, depot_nodes(session), ctx.provinces, list(ctx.hazards.values()), hours, overlay
+    )
+    return cov, overlay
 
 
 def to_overlay_part(row: RoadClosure) -> Closure | HazardZone:

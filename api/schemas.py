@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
@@ -32,12 +32,6 @@ class Health(BaseModel):
     status: Literal["ok"]
     database: str
     depots: int
-
-
-class ProvinceRead(BaseModel):
-    code: str
-    name_vi: str
-    name_en: str
 
 
 class DepotRead(BaseModel):
@@ -251,7 +245,7 @@ class MovementLine(BaseModel):
 
 class MovementResult(BaseModel):
     movement_ids: list[int]
-    lines: list[dict[str, Any]]
+    lines: list[MovementLine]
     replayed: bool = False
     transfer_id: int | None = None
     transfer_status: str | None = None
@@ -293,12 +287,6 @@ class AlertRead(BaseModel):
     quantity: int | None = None
     date: dt.date | None = None
     days: int | None = None
-
-
-class ImportRowError(BaseModel):
-    row: int
-    field: str
-    message: str
 
 
 class ImportResult(BaseModel):

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import commands as c
@@ -15,7 +15,7 @@ from inventory.db import make_engine, make_session_factory
 from inventory.errors import IdempotencyRaceError
 from inventory.ledger import Ledger, Posted, local_date, run_idempotent, utcnow
 from inventory.migrate import upgrade
-from inventory.models import Condition, Depot
+from inventory.models import Condition
 from inventory.seed import is_seeded, seed
 
 from .settings import Settings
@@ -175,7 +175,3 @@ def change_condition(
 
 def today() -> dt.date:
     return local_date(utcnow())
-
-
-def depot_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Depot)) or 0)

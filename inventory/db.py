@@ -56,10 +56,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 def readonly_requested(conn: Any) -> bool:
     """Readers on SQLite skip BEGIN IMMEDIATE (see `make_engine`)."""
     return bool(conn.get_execution_options().get("chemdepot_readonly"))

@@ -347,15 +347,6 @@ def stock_card(
     return Page(lines, int(total), limit, offset)
 
 
-AlertKind = Literal[
-    "below_min",
-    "expiring",
-    "expired",
-    "calibration_due",
-    "calibration_overdue",
-    "quarantined",
-    "unserviceable",
-]
 ALERT_KINDS: tuple[str, ...] = (
     "below_min",
     "expiring",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from ..dispatch_service import (
     replan_incident,
     set_incident_status,
 )
-from .network import Router
+from .network import Road, Router
 
 router = APIRouter(tags=["dispatch"])
 
@@ -35,7 +35,7 @@ OptionalPlanRequest = Annotated[PlanRequest | None, Body()]
 
 @router.post("/incidents", status_code=201)
 def post_incident(
-    body: IncidentCreate, db: DatabaseDep, road: Router, settings: SettingsDep, actor: Actor
+    body: IncidentCreate, db: DatabaseDep, road: Road, settings: SettingsDep, actor: Actor
 ) -> IncidentRead:
     """Declare an incident: type, level (configured names), place (coordinates, a road node
     or a hazard source), time, and explicit demand or a scenario template scaled by size."""
@@ -126,29 +126,25 @@ def read_plan(plan_id: RowId, session: ReadSession) -> PlanRead:
     return PlanRead.model_validate(plan_read(get_plan(session, plan_id)))
 
 
-def _transition(result: dict[str, Any]) -> PlanRead:
-    return PlanRead.model_validate(result)
-
-
 @router.post("/dispatch-plans/{plan_id}/confirm")
 def confirm(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """Reserve the stock of every pick list, all or nothing (409 if the stock changed)."""
-    return _transition(confirm_plan(db, plan_id, actor=actor))
+    return PlanRead.model_validate(confirm_plan(db, plan_id, actor=actor))
 
 
 @router.post("/dispatch-plans/{plan_id}/dispatch")
 def dispatch(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """The vehicles have left: reserved stock moves to in-transit."""
-    return _transition(dispatch_plan(db, plan_id, actor=actor))
+    return PlanRead.model_validate(dispatch_plan(db, plan_id, actor=actor))
 
 
 @router.post("/dispatch-plans/{plan_id}/deliver")
 def deliver(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """The goods reached the incident: in-transit stock moves to the incident site."""
-    return _transition(deliver_plan(db, plan_id, actor=actor))
+    return PlanRead.model_validate(deliver_plan(db, plan_id, actor=actor))
 
 
 @router.post("/dispatch-plans/{plan_id}/cancel")
 def cancel(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
     """Cancel a draft or confirmed plan; its reservations are voided."""
-    return _transition(cancel_plan(db, plan_id, actor=actor))
+    return PlanRead.model_validate(cancel_plan(db, plan_id, actor=actor))

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from inventory.models import Depot
-from network import (
-    MAX_MATRIX_SIDE,
-    NO_OVERLAY,
-    RoadRouter,
-    compute_coverage,
-    load_hazard_sources,
-    load_province_centres,
-    load_road_graph,
-)
-from network.errors import GraphDataError, InvalidLocationError
+from network import MAX_MATRIX_SIDE, NO_OVERLAY, RoadRouter
+from network.errors import GraphDataError
 
-from ..deps import Actor, DatabaseDep, IdempotencyKey, ReadSession, RowId, SettingsDep
+from ..deps import Actor, DatabaseDep, IdempotencyKey, ReadSession, RowId
 from ..network_schemas import (
     ClosureCreate,
     ClosureRead,
@@ -34,58 +21,40 @@ from ..network_schemas import (
     NodeRead,
     NodesPage,
 )
-from ..network_service import active_overlay, create_closure, lift_closure, list_closures
+from ..network_service import (
+    RoadContext,
+    active_overlay,
+    create_closure,
+    depot_coverage,
+    find_route,
+    lift_closure,
+    list_closures,
+)
 from ..problems import ApiProblem
 
 router = APIRouter(prefix="/network", tags=["network"])
 
 PLACE = "a node id, a depot code (D-HNI), a hazard-source id (F01) or 'lat,lon'"
-_COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
-def get_router(request: Request) -> RoadRouter:
-    """The road router, loaded from data/ once per app and kept with its caches."""
-    road_router: RoadRouter | None = request.app.state.router
-    if road_router is None:
-        settings = request.app.state.settings
+def get_road(request: Request) -> RoadContext:
+    """The road context, loaded from data/ once per app and kept with its caches."""
+    road: RoadContext | None = request.app.state.road
+    if road is None:
         try:
-            road_router = RoadRouter(load_road_graph(settings.data_dir))
+            road = RoadContext.load(request.app.state.settings.data_dir)
         except GraphDataError as exc:
             raise ApiProblem(503, "Road network unavailable", exc.message) from exc
-        request.app.state.router = road_router
-    return road_router
+        request.app.state.road = road
+    return road
 
 
+def get_router(road: Annotated[RoadContext, Depends(get_road)]) -> RoadRouter:
+    return road.router
+
+
+Road = Annotated[RoadContext, Depends(get_road)]
 Router = Annotated[RoadRouter, Depends(get_router)]
-
-
-def parse_place(
-    value: str,
-    field: str,
-    *,
-    depots: dict[str, str] | None = None,
-    hazards: dict[str, tuple[float, float]] | None = None,
-) -> str | tuple[float, float]:
-    """A node id, a depot code, a hazard-source id, or "lat,lon"."""
-    match = _COORD.match(value)
-    if match:
-        return (float(match.group(1)), float(match.group(2)))
-    if "," in value:
-        raise InvalidLocationError(f"{value!r} is not 'lat,lon' with two numbers", field=field)
-    value = value.strip()
-    if depots and value in depots:
-        return depots[value]
-    if hazards and value in hazards:
-        return hazards[value]
-    return value
-
-
-def place_lookups(
-    session: Session, data_dir: Path
-) -> tuple[dict[str, str], dict[str, tuple[float, float]]]:
-    depots = {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}
-    hazards = {h.id: h.point for h in load_hazard_sources(data_dir)}
-    return depots, hazards
 
 
 @router.get("/nodes")
@@ -113,9 +82,8 @@ def read_nodes(road: Router) -> NodesPage:
 
 @router.get("/route", response_model=None)
 def read_route(
-    road: Router,
+    road: Road,
     session: ReadSession,
-    settings: SettingsDep,
     from_: Annotated[str, Query(alias="from", min_length=1, max_length=60, description=PLACE)],
     to: Annotated[str, Query(min_length=1, max_length=60, description=PLACE)],
     apply_closures: bool = True,
@@ -123,13 +91,7 @@ def read_route(
     """The fastest route as a GeoJSON Feature (LineString) with per-leg times; active
     closures and hazard zones apply unless `apply_closures=false`. 404 problem if the
     closures cut the two places apart."""
-    overlay = active_overlay(session) if apply_closures else NO_OVERLAY
-    depots, hazards = place_lookups(session, settings.data_dir)
-    route = road.route_between_points(
-        parse_place(from_, "from", depots=depots, hazards=hazards),
-        parse_place(to, "to", depots=depots, hazards=hazards),
-        overlay,
-    )
+    route, overlay = find_route(session, road, from_, to, apply_closures=apply_closures)
     if route is None:
         raise ApiProblem(
             404,
@@ -154,7 +116,7 @@ def read_route(
         {
             "legs": legs,
             "snaps": snaps,
-            "graph_version": road.graph.version,
+            "graph_version": road.router.graph.version,
             "overlay": overlay.key(),
         }
     )
@@ -211,24 +173,14 @@ def delete_closure(closure_id: RowId, db: DatabaseDep, actor: Actor) -> ClosureR
 
 @router.get("/coverage")
 def read_coverage(
-    road: Router,
+    road: Road,
     session: ReadSession,
-    settings: SettingsDep,
     hours: Annotated[float, Query(gt=0, le=72, description="travel-time budget")] = 6.0,
     apply_closures: bool = True,
 ) -> CoverageRead:
     """For each depot, the provinces and hazard sources it reaches within `hours`; for each
-    province, the fastest depot."""
-    overlay = active_overlay(session) if apply_closures else NO_OVERLAY
-    depots = {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}
-    cov = compute_coverage(
-        road,
-        depots,
-        load_province_centres(settings.data_dir),
-        load_hazard_sources(settings.data_dir),
-        hours,
-        overlay,
-    )
+    province, the fastest depot (even when it is slower than `hours`)."""
+    cov, overlay = depot_coverage(session, road, hours, apply_closures=apply_closures)
     return CoverageRead.model_validate(
-        {**asdict(cov), "graph_version": road.graph.version, "overlay": overlay.key()}
+        {**asdict(cov), "graph_version": road.router.graph.version, "overlay": overlay.key()}
     )
