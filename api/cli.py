@@ -291,7 +291,7 @@ def dispatch(
     ctx, db = _road(settings)
     road = ctx.router
     try:
-        plan = plan_incidents(
+        plan, _ = plan_incidents(
             db,
             road,
             settings,

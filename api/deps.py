@@ -46,6 +46,18 @@ class Paging:
         self.offset = offset
 
 
+OptionalIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        description="Optional client-generated key (e.g. a UUID): a retry with the same key "
+        "and body returns the first answer and creates nothing; with another body it is "
+        "refused (409).",
+    ),
+]
+
 IdempotencyKey = Annotated[
     str,
     Header(

@@ -22,7 +22,7 @@ from inventory.errors import (
     UnusableStockError,
     ValidationError,
 )
-from inventory.ledger import Ledger, lot_usability, utcnow
+from inventory.ledger import Ledger, lot_usability, run_idempotent, utcnow
 from inventory.models import (
     Balance,
     Depot,
@@ -57,9 +57,9 @@ from optimizer import (
     solve_dispatch,
 )
 
-from .dispatch_schemas import DemandRead, IncidentCreate, IncidentRead
+from .dispatch_schemas import DemandRead, IncidentCreate, IncidentRead, PlanRead
 from .network_service import RoadContext, active_overlay
-from .services import Database
+from .services import Database, _retry_race
 from .settings import Settings
 
 #: How far off the coast an oil spill on water may be declared (km), against 5 km for others.
@@ -77,9 +77,18 @@ def load_templates(data_dir: Path) -> dict[str, list[dict[str, str]]]:
 
 # ------------------------------------------------------------------ incidents
 def create_incident(
-    db: Database, ctx: RoadContext, settings: Settings, body: IncidentCreate, *, actor: str
-) -> IncidentRead:
-    """Validate place, level and demand, then store the incident and its site location."""
+    db: Database,
+    ctx: RoadContext,
+    settings: Settings,
+    body: IncidentCreate,
+    *,
+    actor: str,
+    key: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Validate place, level and demand, then store the incident and its site location.
+
+    Returns (incident, replayed): a retry with the same idempotency key returns the first
+    incident instead of declaring a second one."""
     now = utcnow()
     if body.level not in settings.incident_levels:
         raise ValidationError(
@@ -105,7 +114,7 @@ def create_incident(
         point = (body.location.lat, body.location.lon)
     snap = road.snap(point, field_name="location", coast_km=coast)
 
-    with db.sessions.begin() as session:
+    def store(session: Session) -> dict[str, Any]:
         lines = _demand_lines(session, settings, body, reported, now)
         incident = Incident(
             incident_type=body.incident_type,
@@ -147,7 +156,15 @@ def create_incident(
             )
         session.flush()
         session.refresh(incident)
-        return incident_read(incident)
+        return incident_read(incident).model_dump(mode="json")
+
+    payload = body.model_dump(mode="json")
+
+    def attempt() -> tuple[dict[str, Any], bool]:
+        with db.sessions.begin() as session:
+            return run_idempotent(session, key, "incident", payload, lambda: store(session))
+
+    return _retry_race(attempt)
 
 
 def _template_name(body: IncidentCreate) -> str:
@@ -447,82 +464,117 @@ def plan_incidents(
     actor: str,
     time_limit_s: float | None = None,
     seed: int = 0,
-    replaces: int | None = None,
+    key: str | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Solve and store a draft plan for one or more open incidents.
+
+    Returns (plan, replayed): a retry with the same idempotency key returns the first plan
+    instead of solving and storing a second one."""
+    ids = list(dict.fromkeys(incident_ids))
+    payload = {"incident_ids": ids, "time_limit_s": time_limit_s, "seed": seed}
+
+    def attempt() -> tuple[dict[str, Any], bool]:
+        with db.sessions.begin() as session:
+
+            def act() -> dict[str, Any]:
+                return _solve_and_store(
+                    session,
+                    road,
+                    settings,
+                    ids,
+                    actor=actor,
+                    time_limit_s=time_limit_s,
+                    seed=seed,
+                    replaces=None,
+                )
+
+            return run_idempotent(session, key, "dispatch-plan", payload, act)
+
+    return _retry_race(attempt)
+
+
+def _solve_and_store(
+    session: Session,
+    road: RoadRouter,
+    settings: Settings,
+    incident_ids: list[int],
+    *,
+    actor: str,
+    time_limit_s: float | None,
+    seed: int,
+    replaces: int | None,
 ) -> dict[str, Any]:
-    """Solve and store a draft plan for one or more open incidents."""
+    """Solve for the open incidents and store the draft plan, in the caller's transaction."""
     t0 = utcnow()
-    with db.sessions.begin() as session:
-        incidents = []
-        for n, incident_id in enumerate(dict.fromkeys(incident_ids)):
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                raise NotFoundError(
-                    f"unknown incident {incident_id}",
-                    field="incident_id" if n == 0 else "with_incidents",
-                )
-            if incident.status != IncidentStatus.OPEN:
-                raise ConflictError(
-                    f"incident {incident_id} is {incident.status.value}: "
-                    "no plan can be made for it",
-                    field="incident_id",
-                )
-            incidents.append(incident)
-        overlay = active_overlay(session)
-        problem, ctx = build_problem(session, road, settings, incidents, t0, overlay)
-        if not any(i.demands for i in problem.incidents):
+    incidents = []
+    for n, incident_id in enumerate(dict.fromkeys(incident_ids)):
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFoundError(
+                f"unknown incident {incident_id}",
+                field="incident_id" if n == 0 else "with_incidents",
+            )
+        if incident.status != IncidentStatus.OPEN:
             raise ConflictError(
-                "nothing left to send: everything demanded is on the road or delivered",
+                f"incident {incident_id} is {incident.status.value}: no plan can be made for it",
                 field="incident_id",
             )
-        params = DispatchParams(
-            time_limit_s=time_limit_s or settings.dispatch_time_limit_s, seed=seed
+        incidents.append(incident)
+    overlay = active_overlay(session)
+    problem, ctx = build_problem(session, road, settings, incidents, t0, overlay)
+    if not any(i.demands for i in problem.incidents):
+        raise ConflictError(
+            "nothing left to send: everything demanded is on the road or delivered",
+            field="incident_id",
         )
-        plan = solve_dispatch(problem, params)
-        violations = check_dispatch_plan(problem, plan)
-        if violations:  # never store a plan that breaks the books
-            raise RuntimeError(f"dispatch plan failed its checks: {violations[:3]}")
-        body = _plan_body(problem, plan, ctx, road, overlay, t0)
-        record = DispatchPlanRecord(
-            status=PlanStatus.DRAFT,
-            incident_ids=[i.id for i in incidents],
-            t0=t0,
-            solve_status=plan.status,
-            objective=plan.objective if math.isfinite(plan.objective) else -1.0,
-            bound=plan.bound,
-            body=body,
-            overlay_key=overlay.key(),
-            replaces_id=replaces,
-            created_by=actor,
-            created_at=t0,
+    params = DispatchParams(time_limit_s=time_limit_s or settings.dispatch_time_limit_s, seed=seed)
+    plan = solve_dispatch(problem, params)
+    violations = check_dispatch_plan(problem, plan)
+    if violations:  # never store a plan that breaks the books
+        raise RuntimeError(f"dispatch plan failed its checks: {violations[:3]}")
+    body = _plan_body(problem, plan, ctx, road, overlay, t0)
+    record = DispatchPlanRecord(
+        status=PlanStatus.DRAFT,
+        incident_ids=[i.id for i in incidents],
+        t0=t0,
+        solve_status=plan.status,
+        objective=plan.objective if math.isfinite(plan.objective) else -1.0,
+        bound=plan.bound,
+        body=body,
+        overlay_key=overlay.key(),
+        replaces_id=replaces,
+        created_by=actor,
+        created_at=t0,
+    )
+    session.add(record)
+    session.flush()
+    for p in plan.picks:
+        session.add(
+            PlanPickRecord(
+                plan_id=record.id,
+                depot_code=p.depot,
+                item_code=p.item,
+                lot_id=p.lot_id,
+                quantity=p.quantity,
+                incident_id=int(p.incident),
+                for_item=p.for_item,
+                vehicle_key=p.vehicle or "",
+                reservation_id=None,
+            )
         )
-        session.add(record)
-        session.flush()
-        for p in plan.picks:
-            session.add(
-                PlanPickRecord(
-                    plan_id=record.id,
-                    depot_code=p.depot,
-                    item_code=p.item,
-                    lot_id=p.lot_id,
-                    quantity=p.quantity,
-                    incident_id=int(p.incident),
-                    for_item=p.for_item,
-                    vehicle_key=p.vehicle or "",
-                    reservation_id=None,
-                )
+    for r in plan.routes:
+        session.add(
+            PlanVehicleRecord(
+                plan_id=record.id,
+                vehicle_key=r.vehicle,
+                depot_code=r.depot,
+                departs_at=t0 + dt.timedelta(seconds=r.stops[0].departure),
+                returns_at=t0 + dt.timedelta(seconds=r.return_at),
             )
-        for r in plan.routes:
-            session.add(
-                PlanVehicleRecord(
-                    plan_id=record.id,
-                    vehicle_key=r.vehicle,
-                    depot_code=r.depot,
-                    departs_at=t0 + dt.timedelta(seconds=r.stops[0].departure),
-                    returns_at=t0 + dt.timedelta(seconds=r.return_at),
-                )
-            )
-        session.flush()
-        return plan_read(record)
+        )
+    session.flush()
+    # JSON types, so that an idempotent retry can replay the stored answer as it was.
+    return PlanRead.model_validate(plan_read(record)).model_dump(mode="json")
 
 
 def _plan_body(
@@ -804,11 +856,16 @@ def replan_incident(
     actor: str,
     time_limit_s: float | None = None,
     seed: int = 0,
-) -> dict[str, Any]:
+    key: str | None = None,
+) -> tuple[dict[str, Any], bool]:
     """Supersede the incident's draft and confirmed plans (their reservations are voided)
-    and plan what is not yet on the road, with today's closures and stock."""
-    replaced: int | None = None
-    with db.sessions.begin() as session:
+    and plan what is not yet on the road, with today's closures and stock.
+
+    One transaction: if no new plan can be made (nothing left to send, say), the old plans
+    stay as they were. Returns (plan, replayed) as `plan_incidents` does."""
+    payload = {"incident_id": incident_id, "time_limit_s": time_limit_s, "seed": seed}
+
+    def act(session: Session) -> dict[str, Any]:
         incident = get_incident(session, incident_id)
         if incident.status != IncidentStatus.OPEN:
             raise ConflictError(
@@ -820,23 +877,37 @@ def replan_incident(
             .order_by(DispatchPlanRecord.id)
             .with_for_update()
         ).all()
+        replaced: int | None = None
         others: set[int] = set()
         for plan in live:
             if incident_id in plan.incident_ids:
                 _cancel(session, plan, actor=actor, status=PlanStatus.SUPERSEDED)
                 replaced = plan.id
                 others.update(i for i in plan.incident_ids if i != incident_id)
-    ids = [incident_id, *sorted(others)]
-    return plan_incidents(
-        db,
-        road,
-        settings,
-        ids,
-        actor=actor,
-        time_limit_s=time_limit_s,
-        seed=seed,
-        replaces=replaced,
-    )
+        session.flush()
+        # An incident planned together with this one but closed since needs nothing more.
+        still_open = [
+            i
+            for i in sorted(others)
+            if (other := session.get(Incident, i)) is not None
+            and other.status == IncidentStatus.OPEN
+        ]
+        return _solve_and_store(
+            session,
+            road,
+            settings,
+            [incident_id, *still_open],
+            actor=actor,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            replaces=replaced,
+        )
+
+    def attempt() -> tuple[dict[str, Any], bool]:
+        with db.sessions.begin() as session:
+            return run_idempotent(session, key, "replan", payload, lambda: act(session))
+
+    return _retry_race(attempt)
 
 
 def plans_for_incident(session: Session, incident_id: int) -> list[dict[str, Any]]:

@@ -47,7 +47,6 @@ def solve_pyvrp(
     problem: PyVrpProblem,
     deadline: float,
     seed: int,
-    initial_routes: list[list[int]] | None = None,
     max_iterations: int | None = None,
 ) -> list[list[int]] | None:
     """Routes as node lists (depot left out), or None if PyVRP ends infeasible; the
@@ -56,22 +55,11 @@ def solve_pyvrp(
     `max_iterations` also stops the search, which makes a run reproducible: with a time
     limit alone the number of iterations, and so the result, depends on the machine."""
     order = [problem.depot] + [i for i in range(len(problem.distances)) if i != problem.depot]
-    client_of = {node: pos - 1 for pos, node in enumerate(order)}  # PyVRP's client index
     data = _problem_data(problem, order)
-    initial = None
-    if initial_routes:
-        initial = pyvrp.Solution(data, [[client_of[n] for n in r] for r in initial_routes])
     stop: StoppingCriterion = _Deadline(deadline)
     if max_iterations is not None:
         stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
-    result = pyvrp.solve(
-        data,
-        stop=stop,
-        seed=seed,
-        collect_stats=False,
-        display=False,
-        initial_solution=initial,
-    )
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
     best = result.best
     if not best.is_feasible():
         return None

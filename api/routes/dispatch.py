@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from sqlalchemy import select
 
 from inventory.models import Incident, IncidentStatus
 
-from ..deps import Actor, DatabaseDep, ReadSession, RowId, SettingsDep
+from ..deps import Actor, DatabaseDep, OptionalIdempotencyKey, ReadSession, RowId, SettingsDep
 from ..dispatch_schemas import IncidentCreate, IncidentRead, PlanRead, PlanRequest
 from ..dispatch_service import (
     cancel_plan,
@@ -35,11 +35,25 @@ OptionalPlanRequest = Annotated[PlanRequest | None, Body()]
 
 @router.post("/incidents", status_code=201)
 def post_incident(
-    body: IncidentCreate, db: DatabaseDep, road: Road, settings: SettingsDep, actor: Actor
+    body: IncidentCreate,
+    db: DatabaseDep,
+    road: Road,
+    settings: SettingsDep,
+    actor: Actor,
+    response: Response,
+    key: OptionalIdempotencyKey = None,
 ) -> IncidentRead:
     """Declare an incident: type, level (configured names), place (coordinates, a road node
-    or a hazard source), time, and explicit demand or a scenario template scaled by size."""
-    return create_incident(db, road, settings, body, actor=actor)
+    or a hazard source), time, and explicit demand or a scenario template scaled by size.
+    With an Idempotency-Key a retried request returns the first incident."""
+    result, replayed = create_incident(db, road, settings, body, actor=actor, key=key)
+    return IncidentRead.model_validate(_mark(response, result, replayed))
+
+
+def _mark(response: Response, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return result
 
 
 @router.get("/incidents")
@@ -78,13 +92,16 @@ def create_plan(
     road: Router,
     settings: SettingsDep,
     actor: Actor,
+    response: Response,
     body: OptionalPlanRequest = None,
+    key: OptionalIdempotencyKey = None,
 ) -> PlanRead:
     """Plan what to send from which depots, on which vehicles, by which roads, arriving
     when, and what cannot be met and why. `with_incidents` plans concurrent incidents
-    together (priorities decide who gets scarce stock). The plan is a draft until confirmed."""
+    together (priorities decide who gets scarce stock). The plan is a draft until confirmed.
+    With an Idempotency-Key a retried request returns the first plan."""
     req = body or PlanRequest()
-    result = plan_incidents(
+    result, replayed = plan_incidents(
         db,
         road,
         settings,
@@ -92,8 +109,9 @@ def create_plan(
         actor=actor,
         time_limit_s=req.time_limit_s,
         seed=req.seed,
+        key=key,
     )
-    return PlanRead.model_validate(result)
+    return PlanRead.model_validate(_mark(response, result, replayed))
 
 
 @router.get("/incidents/{incident_id}/dispatch-plans")
@@ -109,15 +127,25 @@ def replan(
     road: Router,
     settings: SettingsDep,
     actor: Actor,
+    response: Response,
     body: OptionalPlanRequest = None,
+    key: OptionalIdempotencyKey = None,
 ) -> PlanRead:
     """After a closure or a new incident: supersede the draft or confirmed plan (voiding
-    its reservations), keep what is already on the road, and plan the rest."""
+    its reservations), keep what is already on the road, and plan the rest. If no new plan
+    can be made, the old one stays as it was."""
     req = body or PlanRequest()
-    result = replan_incident(
-        db, road, settings, incident_id, actor=actor, time_limit_s=req.time_limit_s, seed=req.seed
+    result, replayed = replan_incident(
+        db,
+        road,
+        settings,
+        incident_id,
+        actor=actor,
+        time_limit_s=req.time_limit_s,
+        seed=req.seed,
+        key=key,
     )
-    return PlanRead.model_validate(result)
+    return PlanRead.model_validate(_mark(response, result, replayed))
 
 
 @router.get("/dispatch-plans/{plan_id}")

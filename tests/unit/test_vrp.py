@@ -198,6 +198,23 @@ def test_a_vrplib_depot_that_is_not_the_first_node_is_kept_where_it_is(
     assert solution.cost_units == _brute_force(instance)
 
 
+def test_a_gehring_homberger_vrplib_file_reads_its_fleet_and_scalar_service_time() -> None:
+    path = Path(__file__).parents[2] / "bench" / "instances" / "R1_2_1.vrp"
+
+    instance = read_instance(path)
+
+    assert instance.kind == "vrptw"
+    assert len(instance.clients) == 200
+    assert instance.num_vehicles == 50
+    assert instance.capacity == 200
+    assert instance.service_times[instance.depot] == 0
+    assert set(instance.service_times[1:]) == {10}
+    assert instance.time_windows is not None
+    assert instance.time_windows[0] == (0, 634)
+    assert instance.time_windows[1] == (37, 47)
+    assert int(instance.distances[0, 1]) == round(math.hypot(107 - 70, 77 - 70))
+
+
 # --------------------------------------------------------------------------- solving
 
 
@@ -341,3 +358,20 @@ def test_the_cli_writes_one_json_object_per_instance_and_solver(tmp_path: Path) 
         assert record["cost"] == optimum
         assert sorted(n for route in record["routes"] for n in route) == [2, 3, 4, 5, 6, 7]
     assert "targets:" in result.output
+
+
+def test_the_best_engine_keeps_the_cheapest_plan_its_two_workers_found(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    xy = rng.integers(0, 100, size=(41, 2))
+    distances = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    demands = (0, *(int(q) for q in rng.integers(1, 10, size=40)))
+    instance = VrpInstance("random40", "cvrp", distances.astype(np.int64), demands, 30)
+
+    solution = solve_vrp(instance, VrpParams(time_limit_s=1.0, engine="best"))
+
+    assert check_vrp_solution(instance, solution) == []
+    costs = [run.cost_units for run in solution.runs]
+    assert len(costs) == 2
+    assert all(cost is not None for cost in costs)
+    assert solution.cost_units == min(c for c in costs if c is not None)
+    assert solution.wall_s <= 1.5
