@@ -30,9 +30,9 @@ Engine = Literal["best", "ortools", "pyvrp"]
 IntMatrix = npt.NDArray[np.int64]
 
 #: seconds the two-process "best" engine keeps back for fork, result transfer and shutdown
-_POOL_OVERHEAD_S = 0.1
+_POOL_OVERHEAD_S = 0.05
 #: share of the budget kept back for the same reason on long runs
-_POOL_OVERHEAD_SHARE = 0.01
+_POOL_OVERHEAD_SHARE = 0.005
 #: seconds past the deadline after which a worker that has not answered is stopped
 _WORKER_GRACE_S = 10.0
 
