@@ -40,6 +40,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.services import Database, init_database, post_movement, today
 from api.settings import ROOT, Settings
+from bench._cli import run_main
 from inventory.checks import check_ledger
 from inventory.commands import Issue, Receipt
 from inventory.queries import StockFilter, list_stock, stock_detail
@@ -1134,23 +1135,13 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        params, json_path = _params_from_args(argv)
-    except ValueError as exc:
-        print(f"bench.ledger: {exc}", file=sys.stderr)
-        return 2
-    console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
-    started = time.perf_counter()
-
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-    report = run_bench(params, log)
-    render(report, console)
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
-    return 1 if any(run.check_problems for run in report.runs) else 0
+    return run_main(
+        "bench.ledger",
+        lambda: _params_from_args(argv),
+        run_bench,
+        render,
+        lambda report: not any(run.check_problems for run in report.runs),
+    )
 
 
 if __name__ == "__main__":

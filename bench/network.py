@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import json
 import math
 import os
 import platform
@@ -35,6 +34,7 @@ from rich.table import Table
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from bench._cli import run_main
 from network.graph import RoadGraph, load_road_graph
 from network.overlays import NO_OVERLAY, Closure, Overlay
 from network.routing import RoadRouter
@@ -506,23 +506,13 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        params, json_path = _params_from_args(argv)
-    except ValueError as exc:
-        print(f"bench.network: {exc}", file=sys.stderr)
-        return 2
-    console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
-    started = time.perf_counter()
-
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-    report = run_bench(params, log)
-    render(report, console)
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str) + "\n")
-    return 0 if report.agree else 1
+    return run_main(
+        "bench.network",
+        lambda: _params_from_args(argv),
+        run_bench,
+        render,
+        lambda report: report.agree,
+    )
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.services import Database
 
+from .api_support import assert_problem
 from .test_dispatch_routes import books_balance, chlorine_release, client
 
 INCIDENT = {
@@ -51,6 +53,22 @@ def test_the_same_key_with_another_incident_is_refused_and_nothing_is_stored(
     assert other.headers["content-type"].startswith("application/problem+json")
     assert other.json()["field"] == "Idempotency-Key"
     assert len(c.get("/incidents").json()) == 1
+
+
+@pytest.mark.parametrize("key", ["short", "k" * 201], ids=["too-short", "too-long"])
+def test_an_optional_key_of_the_wrong_length_is_refused_and_nothing_is_stored(
+    seeded_sqlite: Database, key: str
+) -> None:
+    c = client(seeded_sqlite)
+    incident = chlorine_release(c)
+
+    declared = _post(c, "/incidents", key, INCIDENT)
+    planned = _post(c, f"/incidents/{incident['id']}/dispatch-plans", key)
+
+    for response in (declared, planned):
+        assert_problem(response, 422, "Idempotency-Key")
+    assert [i["id"] for i in c.get("/incidents").json()] == [incident["id"]]
+    assert c.get(f"/incidents/{incident['id']}/dispatch-plans").json() == []
 
 
 def test_a_retried_plan_request_with_the_same_key_returns_the_first_plan(

@@ -360,7 +360,7 @@ def test_the_cli_writes_one_json_object_per_instance_and_solver(tmp_path: Path) 
     assert "targets:" in result.output
 
 
-def test_the_best_engine_keeps_the_cheapest_plan_its_two_workers_found(tmp_path: Path) -> None:
+def test_the_best_engine_keeps_the_cheapest_plan_its_two_workers_found() -> None:
     rng = np.random.default_rng(11)
     xy = rng.integers(0, 100, size=(41, 2))
     distances = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
