@@ -14,7 +14,6 @@ from rich.table import Table
 from inventory.errors import InventoryError
 from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
-from .bench_cli import bench_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
 from .services import Database, init_database, today
@@ -26,7 +25,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema and seed.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(bench_app, name="bench", help="Benchmarks against peer solvers.")
 console = Console()
 
 
@@ -153,7 +151,7 @@ def import_cmd(
     db = Database(settings.database_url)
     try:
         result, replayed = import_receipts(
-            db, content, file.name, key=key, actor=actor, max_rows=settings.max_import_rows
+            db.uow(), content, file.name, key=key, actor=actor, max_rows=settings.max_import_rows
         )
     except ApiProblem as exc:
         console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
@@ -282,25 +280,19 @@ def dispatch(
     confirm: Annotated[bool, typer.Option("--confirm", help="reserve the stock at once")] = False,
     actor: Annotated[str, typer.Option()] = "cli",
 ) -> None:
-    """Plan the dispatch for an incident and print pick lists, routes and unmet demand."""
+    """Plan the dispatch for an incident and print pick lists, routes and unmet demand.
+    With --confirm the plan is stored and its stock reserved in one transaction."""
     from network import NetworkError
 
-    from .dispatch_service import confirm_plan, plan_incidents
+    from .planning import PlanCommand, plan_dispatch
 
     settings = Settings()
     ctx, db = _road(settings)
-    road = ctx.router
+    cmd = PlanCommand(
+        incident, tuple(with_incident or ()), time_limit_s=time_limit, confirm=confirm
+    )
     try:
-        plan, _ = plan_incidents(
-            db,
-            road,
-            settings,
-            [incident, *(with_incident or [])],
-            actor=actor,
-            time_limit_s=time_limit,
-        )
-        if confirm:
-            plan = confirm_plan(db, plan["id"], actor=actor)
+        plan, _ = plan_dispatch(db.uow(), ctx.router, settings, cmd, actor=actor)
     except (InventoryError, NetworkError) as exc:
         _fail(exc.message)
         return

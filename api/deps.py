@@ -1,4 +1,5 @@
-"""Typed FastAPI dependencies: the database, a read session, the actor, paging."""
+"""Typed FastAPI dependencies: the database, a unit of work, a read session, the actor,
+paging."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
+
+from inventory.uow import UnitOfWork
 
 from .services import Database
 from .settings import Settings
@@ -25,6 +28,11 @@ def get_database(request: Request) -> Database:
 def get_read_session(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
     with db.readers() as session:
         yield session
+
+
+def get_uow(db: Annotated[Database, Depends(get_database)]) -> UnitOfWork:
+    """A fresh unit of work per request: the use case opens, commits or rolls it back."""
+    return db.uow()
 
 
 def get_actor(
@@ -72,6 +80,7 @@ IdempotencyKey = Annotated[
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[Session, Depends(get_read_session)]
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Actor = Annotated[str, Depends(get_actor)]
 PagingDep = Annotated[Paging, Depends()]
 

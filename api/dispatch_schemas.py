@@ -99,7 +99,101 @@ class PlanRequest(BaseModel):
 
     time_limit_s: Annotated[float, Field(gt=0, le=120)] | None = None
     seed: Annotated[StrictInt, Field(ge=0)] = 0
-    with_incidents: Annotated[list[StrictInt], Field(max_length=20)] = []
+    with_incidents: Annotated[
+        list[Annotated[StrictInt, Field(ge=1, le=2_147_483_647)]], Field(max_length=20)
+    ] = []
+
+
+class SolveRead(BaseModel):
+    """How the plan was solved: `objective` is null when no plan was found at all."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    solve_seconds: float
+    engine: str
+    notes: list[str]
+
+
+class SummaryRead(BaseModel):
+    demand_units: int
+    met_units: int
+    met_on_time_units: int
+    unmet_units: int
+    late_lines: int
+    lateness_unit_hours: float
+    vehicles: int
+    km: float
+    depots: list[str]
+    last_arrival: dt.datetime | None
+
+
+class PickRead(BaseModel):
+    item: str
+    item_name: str
+    lot_id: int
+    lot_no: str | None
+    quantity: int
+    incident: int
+    for_item: str
+    substitute: bool
+    vehicle: str | None
+
+
+class PickListRead(BaseModel):
+    depot: str
+    lines: list[PickRead]
+
+
+class CargoRead(BaseModel):
+    item: str
+    quantity: int
+
+
+class StopRead(BaseModel):
+    kind: str
+    place: str
+    node: str
+    arrival: dt.datetime
+    departure: dt.datetime
+    load_kg: float
+    load_m3: float
+    depot: str | None
+    incident: int | None
+    cargo: list[CargoRead]
+
+
+class RouteRead(BaseModel):
+    vehicle: str
+    depot: str
+    vehicle_type: str
+    km: float
+    returns_at: dt.datetime
+    stops: list[StopRead]
+    #: a GeoJSON Feature with the LineString of the road driven ([lon, lat])
+    geometry: dict[str, Any]
+
+
+class FulfilmentRead(BaseModel):
+    incident: int
+    item: str
+    item_name: str
+    quantity: int
+    met: int
+    met_on_time: int
+    required_by: dt.datetime
+    last_arrival: dt.datetime | None
+    late_hours: float | None
+    priority: int
+    substituted: list[CargoRead]
+
+
+class UnmetRead(BaseModel):
+    incident: int
+    item: str
+    item_name: str
+    quantity: int
+    reason: str
 
 
 class PlanRead(BaseModel):
@@ -107,11 +201,12 @@ class PlanRead(BaseModel):
     status: str
     incidents: list[int]
     replaces: int | None
+    superseded_by: int | None
     t0: dt.datetime
     created_at: dt.datetime
-    solve: dict[str, Any]
-    summary: dict[str, Any]
-    pick_lists: list[dict[str, Any]]
-    routes: list[dict[str, Any]]
-    fulfilment: list[dict[str, Any]]
-    unmet: list[dict[str, Any]]
+    solve: SolveRead
+    summary: SummaryRead
+    pick_lists: list[PickListRead]
+    routes: list[RouteRead]
+    fulfilment: list[FulfilmentRead]
+    unmet: list[UnmetRead]

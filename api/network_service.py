@@ -1,9 +1,8 @@
-"""Use cases of the road network: closures live in the database so that every later
-plan sees them; routing itself is pure (network/)."""
+"""Use cases of the road network: closures live in the books (`inventory.closures`) so
+that every later plan sees them; routing itself is pure (network/)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.errors import ConflictError, NotFoundError, ValidationError
-from inventory.ledger import run_idempotent, utcnow
+from inventory.closures import ClosureRecords
+from inventory.errors import ConflictError, ValidationError
+from inventory.ledger import utcnow
 from inventory.models import ClosureKind, Depot, RoadClosure
+from inventory.uow import UnitOfWork
 from network import (
     NO_OVERLAY,
     Closure,
@@ -34,7 +35,6 @@ from network import (
 )
 
 from .network_schemas import ClosureCreate, ClosureRead
-from .services import Database, _retry_race
 
 _COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -82,7 +82,7 @@ def find_route(
     session: Session, ctx: RoadContext, origin: str, destination: str, *, apply_closures: bool
 ) -> tuple[Route | None, Overlay]:
     """The fastest route between two places, with the active closures unless told not to."""
-    overlay = active_overlay(session) if apply_closures else NO_OVERLAY
+    overlay = active_overlay(ClosureRecords(session)) if apply_closures else NO_OVERLAY
     depots = depot_nodes(session)
     route = ctx.router.route_between_points(
         resolve_place(origin, "from", ctx, depots),
@@ -95,7 +95,7 @@ def find_route(
 def depot_coverage(
     session: Session, ctx: RoadContext, hours: float, *, apply_closures: bool
 ) -> tuple[Coverage, Overlay]:
-    overlay = active_overlay(session) if apply_closures else NO_OVERLAY
+    overlay = active_overlay(ClosureRecords(session)) if apply_closures else NO_OVERLAY
     cov = compute_coverage(
         ctx.router, depot_nodes(session), ctx.provinces, list(ctx.hazards.values()), hours, overlay
     )
@@ -117,12 +117,10 @@ def to_overlay_part(row: RoadClosure) -> Closure | HazardZone:
     return HazardZone(polygon=tuple((p[0], p[1]) for p in row.polygon or []), label=row.reason)
 
 
-def active_overlay(session: Session) -> Overlay:
-    """Every closure and zone not yet lifted."""
-    rows = session.scalars(
-        select(RoadClosure).where(RoadClosure.lifted_at.is_(None)).order_by(RoadClosure.id)
-    ).all()
-    parts = [to_overlay_part(r) for r in rows]
+def active_overlay(closures: ClosureRecords) -> Overlay:
+    """Every closure and zone not yet lifted, as the overlay routes and plans are made with.
+    A use case passes `uow.closures`; a read route `ClosureRecords(session)`."""
+    parts = [to_overlay_part(r) for r in closures.active()]
     return Overlay(
         closures=tuple(p for p in parts if isinstance(p, Closure)),
         zones=tuple(p for p in parts if isinstance(p, HazardZone)),
@@ -150,17 +148,32 @@ def closure_read(row: RoadClosure) -> ClosureRead:
     )
 
 
-def list_closures(session: Session, *, include_lifted: bool) -> list[ClosureRead]:
-    stmt = select(RoadClosure).order_by(RoadClosure.id)
-    if not include_lifted:
-        stmt = stmt.where(RoadClosure.lifted_at.is_(None))
-    return [closure_read(r) for r in session.scalars(stmt)]
+def list_closures(closures: ClosureRecords, *, include_lifted: bool) -> list[ClosureRead]:
+    """Active closures, oldest first; lifted ones too when asked."""
+    rows = closures.all() if include_lifted else closures.active()
+    return [closure_read(r) for r in rows]
 
 
 def create_closure(
-    db: Database, router: RoadRouter, body: ClosureCreate, *, actor: str, key: str | None
+    uow: UnitOfWork, router: RoadRouter, body: ClosureCreate, *, actor: str, key: str | None
 ) -> tuple[dict[str, Any], bool]:
-    """Validate against the graph (unknown edge or node, empty polygon), then store."""
+    """Store a closure once per key, after checking it against the road graph so that
+    nothing unknown to the router is ever stored; returns (closure, replayed)."""
+    check_closure(router, body)
+    with uow:
+        claim = uow.idempotent(key, "closure", body.model_dump(mode="json"))
+        if claim.replayed is not None:
+            return claim.replayed, True
+        row = uow.closures.add(_new_row(body, actor))
+        result = closure_read(row).model_dump(mode="json")
+        claim.answer(result)
+        uow.commit()
+    return result, False
+
+
+def check_closure(router: RoadRouter, body: ClosureCreate) -> None:
+    """Refuse a closure missing its kind's fields, naming an unknown edge or node, or whose
+    zone the network rejects (an empty polygon)."""
     need: dict[str, tuple[str, ...]] = {
         "edge": ("edge_id",),
         "node": ("node_id",),
@@ -175,22 +188,9 @@ def create_closure(
         raise UnknownEdgeError(f"unknown edge {body.edge_id!r}", field="edge_id")
     if body.node_id is not None and body.node_id not in router.graph.nodes:
         raise UnknownNodeError(f"unknown node {body.node_id!r}", field="node_id")
-    part = to_overlay_part(_new_row(body, actor))
+    part = to_overlay_part(_new_row(body, actor=""))
     check = Overlay(closures=(part,)) if isinstance(part, Closure) else Overlay(zones=(part,))
     check.check(router.graph)
-
-    def attempt() -> tuple[dict[str, Any], bool]:
-        with db.sessions.begin() as session:
-
-            def act() -> dict[str, Any]:
-                row = _new_row(body, actor)
-                session.add(row)
-                session.flush()
-                return closure_read(row).model_dump(mode="json")
-
-            return run_idempotent(session, key, "closure", body.model_dump(mode="json"), act)
-
-    return _retry_race(attempt)
 
 
 def _new_row(body: ClosureCreate, actor: str) -> RoadClosure:
@@ -211,14 +211,15 @@ def _new_row(body: ClosureCreate, actor: str) -> RoadClosure:
     )
 
 
-def lift_closure(db: Database, closure_id: int, *, actor: str) -> ClosureRead:
-    with db.sessions.begin() as session:
-        row = session.get(RoadClosure, closure_id, with_for_update=True)
-        if row is None:
-            raise NotFoundError(f"unknown closure {closure_id}", field="closure_id")
+def lift_closure(uow: UnitOfWork, closure_id: int, *, actor: str) -> ClosureRead:
+    """Lift a closure; the row stays, with who lifted it and when, so past plans can be
+    explained. Lifting it again is a conflict, not a second lift."""
+    with uow:
+        row = uow.closures.get_for_update(closure_id)
         if row.lifted_at is not None:
             raise ConflictError(f"closure {closure_id} was already lifted", field="closure_id")
-        row.lifted_at = dt.datetime.now(dt.UTC)
+        row.lifted_at = utcnow()
         row.lifted_by = actor
-        session.flush()
-        return closure_read(row)
+        result = closure_read(row)
+        uow.commit()
+    return result

@@ -72,6 +72,15 @@ class ApiProblem(Exception):
         self.errors = errors
 
 
+class PlanCheckError(Exception):
+    """The solver returned a plan that fails the solver-independent checks: a bug in the
+    solver, answered as a 500 that names it; the plan is not stored."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__("; ".join(violations))
+        self.violations = violations
+
+
 def problem(
     status: int,
     title: str,
@@ -140,6 +149,18 @@ def install(app: FastAPI) -> None:
     async def _api(request: Request, exc: ApiProblem) -> JSONResponse:
         return problem(
             exc.status, exc.title, exc.detail, request, field=exc.field, errors=exc.errors
+        )
+
+    @app.exception_handler(PlanCheckError)
+    async def _plan_check(request: Request, exc: PlanCheckError) -> JSONResponse:
+        log.error("dispatch plan failed its checks on %s: %s", request.url.path, exc)
+        return problem(
+            500,
+            "Dispatch plan failed its checks",
+            "the solver returned a plan that breaks the books (a solver bug); nothing was "
+            "stored: " + "; ".join(exc.violations[:3]),
+            request,
+            errors=[{"field": "plan", "message": v, "type": "plan_check"} for v in exc.violations],
         )
 
     @app.exception_handler(RequestValidationError)

@@ -1,26 +1,23 @@
-"""Use cases shared by the HTTP routes and the CLI: each opens one transaction,
-calls the inventory, and commits only when everything succeeded."""
+"""Use cases shared by the HTTP routes and the CLI: each takes a unit of work, posts
+through the inventory inside it, and commits only when everything succeeded."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import commands as c
 from inventory.db import make_engine, make_session_factory
-from inventory.errors import IdempotencyRaceError
-from inventory.ledger import Ledger, Posted, local_date, run_idempotent, utcnow
+from inventory.ledger import Ledger, Posted, local_date, utcnow
 from inventory.migrate import upgrade
 from inventory.models import Condition
 from inventory.seed import is_seeded, seed
+from inventory.uow import SqlUnitOfWork, UnitOfWork
 
 from .settings import Settings
-
-R = TypeVar("R")
 
 
 class Database:
@@ -34,6 +31,10 @@ class Database:
         self.readers: sessionmaker[Session] = make_session_factory(
             self.engine.execution_options(chemdepot_readonly=True)
         )
+
+    def uow(self) -> SqlUnitOfWork:
+        """A fresh unit of work for one use case."""
+        return SqlUnitOfWork(self.sessions, self.readers)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -58,25 +59,19 @@ def init_database(settings: Settings, *, now: dt.datetime | None = None) -> dict
         db.dispose()
 
 
-def _retry_race(fn: Callable[[], R], attempts: int = 5) -> R:
-    """A concurrent request with the same idempotency key committed first: read its answer."""
-    for _ in range(attempts - 1):
-        try:
-            return fn()
-        except IdempotencyRaceError:
-            continue
-    return fn()
+#: A reversal request: ("reversal", movement id, reason).
+ReversalRequest = tuple[str, int, str]
 
 
 def post_movement(
-    db: Database,
-    command: c.Command | tuple[str, int, str],
+    uow: UnitOfWork,
+    command: c.Command | ReversalRequest,
     *,
     key: str | None,
     actor: str,
     now: dt.datetime | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Post one movement request idempotently; returns (result, replayed)."""
+    """Post one movement request, once per key; returns (result, replayed)."""
     if isinstance(command, tuple):
         payload: dict[str, Any] = {
             "type": "Reversal",
@@ -85,20 +80,17 @@ def post_movement(
         }
     else:
         payload = c.command_payload(command)
-
-    def attempt() -> tuple[dict[str, Any], bool]:
-        with db.sessions.begin() as session:
-            ledger = Ledger(session, actor=actor, now=now)
-
-            def act() -> dict[str, Any]:
-                return _dispatch(ledger, command, key).as_dict()
-
-            return run_idempotent(session, key, "movement", payload, act, now=ledger.now)
-
-    return _retry_race(attempt)
+    with uow:
+        claim = uow.idempotent(key, "movement", payload)
+        if claim.replayed is not None:
+            return claim.replayed, True
+        result = _dispatch(uow.ledger(actor, now), command, key).as_dict()
+        claim.answer(result)
+        uow.commit()
+    return result, False
 
 
-def _dispatch(ledger: Ledger, command: c.Command | tuple[str, int, str], key: str | None) -> Posted:
+def _dispatch(ledger: Ledger, command: c.Command | ReversalRequest, key: str | None) -> Posted:
     if isinstance(command, tuple):
         return ledger.reverse(command[1], reason=command[2], key=key)
     if isinstance(command, c.Receipt):
@@ -114,33 +106,8 @@ def _dispatch(ledger: Ledger, command: c.Command | tuple[str, int, str], key: st
     return ledger.write_off(command, key=key)
 
 
-def post_receipts(
-    db: Database,
-    receipts: list[c.Receipt],
-    *,
-    key: str | None,
-    actor: str,
-    payload: dict[str, Any],
-) -> tuple[dict[str, Any], bool]:
-    """Post many receipts in one transaction: all rows or none."""
-
-    def attempt() -> tuple[dict[str, Any], bool]:
-        with db.sessions.begin() as session:
-            ledger = Ledger(session, actor=actor)
-
-            def act() -> dict[str, Any]:
-                ids: list[int] = []
-                for receipt in receipts:
-                    ids.extend(ledger.receive(receipt, key=key).movement_ids)
-                return {"rows": len(receipts), "movement_ids": ids}
-
-            return run_idempotent(session, key, "import", payload, act, now=ledger.now)
-
-    return _retry_race(attempt)
-
-
 def change_condition(
-    db: Database,
+    uow: UnitOfWork,
     item: str,
     lot_no: str,
     condition: Condition,
@@ -149,28 +116,25 @@ def change_condition(
     key: str | None,
     actor: str,
 ) -> tuple[dict[str, Any], bool]:
-    """Quarantine, release or mark a lot or serial unserviceable, idempotently."""
+    """Quarantine, release or mark a lot or serial unserviceable, once per key."""
     payload = {"item": item, "lot_no": lot_no, "condition": condition.value, "reason": reason}
-
-    def attempt() -> tuple[dict[str, Any], bool]:
-        with db.sessions.begin() as session:
-            ledger = Ledger(session, actor=actor)
-
-            def act() -> dict[str, Any]:
-                change = ledger.set_condition(item, lot_no, condition, reason=reason)
-                return {
-                    "item": item,
-                    "lot_no": lot_no,
-                    "old_condition": change.old_condition.value,
-                    "condition": change.new_condition.value,
-                    "reason": change.reason,
-                    "actor": change.actor,
-                    "changed_at": change.changed_at.isoformat(),
-                }
-
-            return run_idempotent(session, key, "condition", payload, act, now=ledger.now)
-
-    return _retry_race(attempt)
+    with uow:
+        claim = uow.idempotent(key, "condition", payload)
+        if claim.replayed is not None:
+            return claim.replayed, True
+        change = uow.ledger(actor).set_condition(item, lot_no, condition, reason=reason)
+        result = {
+            "item": item,
+            "lot_no": lot_no,
+            "old_condition": change.old_condition.value,
+            "condition": change.new_condition.value,
+            "reason": change.reason,
+            "actor": change.actor,
+            "changed_at": change.changed_at.isoformat(),
+        }
+        claim.answer(result)
+        uow.commit()
+    return result, False
 
 
 def today() -> dt.date:

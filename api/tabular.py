@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from inventory.commands import Receipt
 from inventory.errors import InventoryError
-from inventory.ledger import Ledger, fingerprint, run_idempotent
+from inventory.ledger import Ledger, fingerprint
 from inventory.models import Condition
 from inventory.queries import StockFilter, list_stock
+from inventory.uow import UnitOfWork
 
 from .problems import ApiProblem
-from .services import Database, _retry_race
 
 REQUIRED = ("depot", "item", "quantity")
 OPTIONAL = ("lot_no", "expiry_date", "calibration_due", "condition", "source", "reference", "note")
@@ -119,114 +119,116 @@ def parse_receipts(frame: pd.DataFrame) -> tuple[list[tuple[int, Receipt]], list
         rec = {k: str(v).strip() for k, v in raw.items()}
         if not any(rec.values()):
             continue  # a blank line: skipped, but it still counts for row numbers
-        before = len(errors)
-        for col in REQUIRED:
-            if not rec.get(col):
-                errors.append({"row": row, "field": col, "message": "required"})
-        qty: int | None = None
-        if rec.get("quantity"):
-            try:
-                as_float = float(rec["quantity"])
-                if not as_float.is_integer():
-                    raise ValueError
-                qty = int(as_float)
-                if qty <= 0:
-                    errors.append(
-                        {
-                            "row": row,
-                            "field": "quantity",
-                            "message": f"must be greater than zero (got {qty})",
-                        }
-                    )
-            except ValueError:
-                errors.append(
-                    {
-                        "row": row,
-                        "field": "quantity",
-                        "message": f"{rec['quantity']!r} is not a whole number",
-                    }
-                )
-        expiry = _date(rec.get("expiry_date", ""), "expiry_date", errors, row)
-        calib = _date(rec.get("calibration_due", ""), "calibration_due", errors, row)
-        source = rec.get("source") or "supplier"
-        if source not in ("supplier", "production"):
-            errors.append(
-                {
-                    "row": row,
-                    "field": "source",
-                    "message": f"{source!r}: use supplier or production",
-                }
-            )
-        condition = rec.get("condition") or "serviceable"
-        if condition not in {c.value for c in Condition}:
-            errors.append(
-                {
-                    "row": row,
-                    "field": "condition",
-                    "message": f"{condition!r}: use one of {[c.value for c in Condition]}",
-                }
-            )
-        if len(errors) == before and qty is not None:
-            receipts.append(
-                (
-                    row,
-                    Receipt(
-                        depot=rec["depot"],
-                        item=rec["item"],
-                        quantity=qty,
-                        lot_no=rec.get("lot_no") or None,
-                        expiry_date=expiry,
-                        calibration_due=calib,
-                        condition=Condition(condition),
-                        source="production" if source == "production" else "supplier",
-                        reference=rec.get("reference") or None,
-                        note=rec.get("note") or None,
-                    ),
-                )
-            )
+        receipt = _parse_row(rec, row, errors)
+        if receipt is not None:
+            receipts.append((row, receipt))
     return receipts, errors
 
 
+def _parse_row(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> Receipt | None:
+    """One non-blank row: every problem is appended to `errors`, so one refusal names
+    them all; the receipt only when the row has none."""
+    before = len(errors)
+    for col in REQUIRED:
+        if not rec.get(col):
+            errors.append({"row": row, "field": col, "message": "required"})
+    qty = _quantity(rec, row, errors)
+    expiry = _date(rec.get("expiry_date", ""), "expiry_date", errors, row)
+    calib = _date(rec.get("calibration_due", ""), "calibration_due", errors, row)
+    source = _source(rec, row, errors)
+    condition = _condition(rec, row, errors)
+    if len(errors) != before or qty is None:
+        return None
+    return Receipt(
+        depot=rec["depot"],
+        item=rec["item"],
+        quantity=qty,
+        lot_no=rec.get("lot_no") or None,
+        expiry_date=expiry,
+        calibration_due=calib,
+        condition=Condition(condition),
+        source="production" if source == "production" else "supplier",
+        reference=rec.get("reference") or None,
+        note=rec.get("note") or None,
+    )
+
+
+def _quantity(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> int | None:
+    """A whole number ("12" or "12.0"); None when absent or not whole. A whole number
+    that is not positive is returned but reported."""
+    if not rec.get("quantity"):
+        return None
+    try:
+        as_float = float(rec["quantity"])
+        if not as_float.is_integer():
+            raise ValueError
+        qty = int(as_float)
+    except ValueError:
+        message = f"{rec['quantity']!r} is not a whole number"
+        errors.append({"row": row, "field": "quantity", "message": message})
+        return None
+    if qty <= 0:
+        message = f"must be greater than zero (got {qty})"
+        errors.append({"row": row, "field": "quantity", "message": message})
+    return qty
+
+
+def _source(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> str:
+    """Where the stock came from; supplier when blank."""
+    source = rec.get("source") or "supplier"
+    if source not in ("supplier", "production"):
+        message = f"{source!r}: use supplier or production"
+        errors.append({"row": row, "field": "source", "message": message})
+    return source
+
+
+def _condition(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> str:
+    """The condition on arrival; serviceable when blank."""
+    condition = rec.get("condition") or "serviceable"
+    if condition not in {c.value for c in Condition}:
+        message = f"{condition!r}: use one of {[c.value for c in Condition]}"
+        errors.append({"row": row, "field": "condition", "message": message})
+    return condition
+
+
 def import_receipts(
-    db: Database, content: bytes, filename: str, *, key: str | None, actor: str, max_rows: int
+    uow: UnitOfWork, content: bytes, filename: str, *, key: str | None, actor: str, max_rows: int
 ) -> tuple[dict[str, Any], bool]:
+    """Post every row of a receipts file or none, once per key; returns (result, replayed).
+    A refusal names every bad row, the ledger's refusals included."""
     frame = read_table(content, filename, max_rows=max_rows)
     receipts, errors = parse_receipts(frame)
     if not receipts and not errors:
         raise ApiProblem(422, "Empty import", "the file has no data rows", field="file")
     if errors:
         # Still check the well-formed rows against the ledger, so that one refusal names
-        # every bad row; everything is rolled back.
-        with db.sessions() as session:
+        # every bad row; never committed.
+        with uow:
             try:
-                _post_all(session, Ledger(session, actor=actor), receipts, None)
+                _post_all(uow.ledger(actor), receipts, None)
             except ImportRejected as more:
                 errors.extend(more.errors or [])
-            finally:
-                session.rollback()
         raise ImportRejected(sorted(errors, key=lambda e: (e["row"], e["field"])))
     payload = {"sha256": fingerprint("file", {"rows": [asdict(r) for _, r in receipts]})}
-
-    def attempt() -> tuple[dict[str, Any], bool]:
-        with db.sessions.begin() as session:
-            ledger = Ledger(session, actor=actor)
-
-            def act() -> dict[str, Any]:
-                return _post_all(session, ledger, receipts, key)
-
-            return run_idempotent(session, key, "import", payload, act, now=ledger.now)
-
-    return _retry_race(attempt)
+    with uow:
+        claim = uow.idempotent(key, "import", payload)
+        if claim.replayed is not None:
+            return claim.replayed, True
+        result = _post_all(uow.ledger(actor), receipts, key)
+        claim.answer(result)
+        uow.commit()
+    return result, False
 
 
 def _post_all(
-    session: Session, ledger: Ledger, receipts: list[tuple[int, Receipt]], key: str | None
+    ledger: Ledger, receipts: list[tuple[int, Receipt]], key: str | None
 ) -> dict[str, Any]:
+    """Post each row in a savepoint, so a refused row is reported and the next still checked."""
     ids: list[int] = []
     errors: list[dict[str, Any]] = []
     for row, receipt in receipts:
         try:
-            with session.begin_nested():
+            with ledger.savepoint():
                 ids.extend(ledger.receive(receipt, key=key).movement_ids)
         except InventoryError as exc:
             errors.append({"row": row, "field": exc.field or "row", "message": exc.message})

@@ -418,7 +418,7 @@ class _PostWorker:
             command = Receipt(depot=depot, item=item, quantity=1, reference="bench")
         else:
             command = Issue(depot=depot, item=item, quantity=1, reference="bench")
-        post_movement(self.db, command, key=f"{self.key_prefix}:{n}", actor="bench")
+        post_movement(self.db.uow(), command, key=f"{self.key_prefix}:{n}", actor="bench")
 
     def close(self) -> None:
         return None

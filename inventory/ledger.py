@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,6 @@ from .commands import (
 )
 from .errors import (
     ConflictError,
-    IdempotencyConflictError,
-    IdempotencyRaceError,
     InsufficientStockError,
     NotFoundError,
     UnusableStockError,
@@ -45,7 +44,6 @@ from .models import (
     Balance,
     Condition,
     Depot,
-    IdempotencyRecord,
     Item,
     Location,
     LocationKind,
@@ -102,6 +100,11 @@ def lot_usability(lot: Lot, today: dt.date) -> str | None:
     return None
 
 
+def fefo_key(lot: Lot) -> tuple[dt.date, int]:
+    """First expiry, first out; lots without an expiry go last, older lots first."""
+    return (lot.expiry_date or dt.date.max, lot.id)
+
+
 @dataclass(frozen=True)
 class Posted:
     """What one posting did: the ledger lines it wrote."""
@@ -139,6 +142,13 @@ class Ledger:
         self.now = now or utcnow()
         self.today = local_date(self.now)
         self._locations: dict[str, Location] = {}
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo only the postings of the block if it raises; the transaction goes on, so a
+        batch can report every bad entry before it is rolled back as a whole."""
+        with self.session.begin_nested():
+            yield
 
     # ------------------------------------------------------------------ lookups
     def depot(self, code: str, field_name: str = "depot") -> Depot:
@@ -822,7 +832,7 @@ class Ledger:
         usable = [
             (lot, int(avail)) for lot, avail in rows if lot_usability(lot, self.today) is None
         ]
-        usable.sort(key=lambda r: (r[0].expiry_date or dt.date.max, r[0].id))
+        usable.sort(key=lambda r: fefo_key(r[0]))
         picks: list[PickLine] = []
         remaining = quantity
         for lot, avail in usable:
@@ -842,44 +852,6 @@ class Ledger:
 
 def depot_location_code(depot_code: str) -> str:
     return f"DEPOT/{depot_code}"
-
-
-def run_idempotent(
-    session: Session,
-    key: str | None,
-    operation: str,
-    payload: dict[str, Any],
-    action: Callable[[], dict[str, Any]],
-    *,
-    now: dt.datetime | None = None,
-) -> tuple[dict[str, Any], bool]:
-    """Run `action` once per key. Returns (response, replayed).
-
-    The key is claimed before the action runs, so a concurrent request with the same
-    key blocks on the row until the first commits and then fails with
-    IdempotencyRaceError; the caller rolls back and calls again to read the answer."""
-    if key is None:
-        return action(), False
-    digest = fingerprint(operation, payload)
-    existing = session.get(IdempotencyRecord, key)
-    if existing is not None:
-        if existing.fingerprint != digest or existing.operation != operation:
-            raise IdempotencyConflictError(
-                f"idempotency key {key!r} was used for a different request", field="Idempotency-Key"
-            )
-        return dict(existing.response), True
-    record = IdempotencyRecord(
-        key=key, fingerprint=digest, operation=operation, response={}, created_at=now or utcnow()
-    )
-    session.add(record)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise IdempotencyRaceError(f"idempotency key {key!r} is being used") from exc
-    response = action()
-    record.response = response
-    session.flush()
-    return response, False
 
 
 def ensure_virtual_locations(session: Session) -> None:

@@ -450,28 +450,67 @@ class IncidentDemandLine(Base):
     incident: Mapped[Incident] = relationship(back_populates="demands")
 
 
+#: Plan states in which a plan still speaks for its incidents: at most one per incident.
+LIVE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.CONFIRMED)
+
+
 class DispatchPlanRecord(Base):
     """A dispatch plan as solved, and where it is in its life (draft -> confirmed ->
-    dispatched -> delivered, or cancelled / superseded by a re-plan)."""
+    dispatched -> delivered, or cancelled / superseded by a later plan)."""
 
     __tablename__ = "dispatch_plans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"), index=True)
-    incident_ids: Mapped[list[int]] = mapped_column(JSON)
     t0: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     solve_status: Mapped[str] = mapped_column(String(20))
-    objective: Mapped[float] = mapped_column(Float)
+    #: None when the solver found no plan at all (no sentinel stands for infinity)
+    objective: Mapped[float | None] = mapped_column(Float)
     bound: Mapped[float | None] = mapped_column(Float)
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    solve_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    engine: Mapped[str] = mapped_column(String(40), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    metres: Mapped[int] = mapped_column(BigInteger, default=0)
+    unmet_units: Mapped[int] = mapped_column(Integer, default=0)
+    lateness_unit_hours: Mapped[float] = mapped_column(Float, default=0.0)
     overlay_key: Mapped[str] = mapped_column(String(40))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_plans.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_plans.id"))
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    links: Mapped[list[PlanIncidentLink]] = relationship(order_by="PlanIncidentLink.id")
+
+    @property
+    def incident_ids(self) -> list[int]:
+        return [link.incident_id for link in self.links]
+
+
+class PlanIncidentLink(Base):
+    """Which incidents a plan serves. `live` is true while the plan is a draft or
+    confirmed, and the database allows one live row per incident: an incident can never
+    have two plans speaking for it."""
+
+    __tablename__ = "plan_incidents"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "incident_id", name="uq_plan_incident"),
+        Index(
+            "uq_plan_incident_live",
+            "incident_id",
+            unique=True,
+            sqlite_where=text("live"),
+            postgresql_where=text("live"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("dispatch_plans.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    live: Mapped[bool] = mapped_column(Boolean)
 
 
 class PlanPickRecord(Base):
@@ -493,8 +532,8 @@ class PlanPickRecord(Base):
 
 
 class PlanVehicleRecord(Base):
-    """A vehicle used by a plan and when it is back at its depot; vehicles on confirmed
-    or dispatched plans are not offered to later plans before then."""
+    """A vehicle route of a plan and when the vehicle is back at its depot; vehicles on
+    confirmed or dispatched plans are not offered to later plans before then."""
 
     __tablename__ = "plan_vehicles"
 
@@ -502,8 +541,91 @@ class PlanVehicleRecord(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("dispatch_plans.id"), index=True)
     vehicle_key: Mapped[str] = mapped_column(String(80), index=True)
     depot_code: Mapped[str] = mapped_column(ForeignKey("depots.code"))
+    vehicle_type: Mapped[str] = mapped_column(String(40), default="")
+    metres: Mapped[int] = mapped_column(BigInteger, default=0)
     departs_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     returns_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: the road driven, [lon, lat] pairs as GeoJSON orders them
+    geometry: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
+
+    stops: Mapped[list[PlanStopRecord]] = relationship(order_by="PlanStopRecord.seq")
+
+
+class PlanStopRecord(Base):
+    """One stop of a vehicle route: start, pickup at a depot, delivery at a site, end."""
+
+    __tablename__ = "plan_stops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("plan_vehicles.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))
+    place: Mapped[str] = mapped_column(String(120))
+    node_id: Mapped[str] = mapped_column(String(40))
+    arrival_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    departure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    load_kg: Mapped[float] = mapped_column(Float)
+    load_m3: Mapped[float] = mapped_column(Float)
+    depot_code: Mapped[str | None] = mapped_column(String(20))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+    cargo: Mapped[list[PlanCargoRecord]] = relationship(order_by="PlanCargoRecord.id")
+
+
+class PlanCargoRecord(Base):
+    """Units of an item loaded or unloaded at a stop."""
+
+    __tablename__ = "plan_stop_cargo"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stop_id: Mapped[int] = mapped_column(ForeignKey("plan_stops.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class PlanFulfilmentRecord(Base):
+    """How much of one demand line a plan meets, and when the last unit arrives."""
+
+    __tablename__ = "plan_fulfilment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("dispatch_plans.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    item_code: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(Integer)
+    met: Mapped[int] = mapped_column(Integer)
+    met_on_time: Mapped[int] = mapped_column(Integer)
+    required_by: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_arrival: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    priority: Mapped[int] = mapped_column(Integer)
+
+    substitutions: Mapped[list[PlanSubstitutionRecord]] = relationship(
+        order_by="PlanSubstitutionRecord.id"
+    )
+
+
+class PlanSubstitutionRecord(Base):
+    """Units of a substitute item sent for a demand line."""
+
+    __tablename__ = "plan_substitutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fulfilment_id: Mapped[int] = mapped_column(ForeignKey("plan_fulfilment.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class PlanUnmetRecord(Base):
+    """Demand a plan cannot meet, and why, in an officer's words."""
+
+    __tablename__ = "plan_unmet"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("dispatch_plans.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    item_code: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class LotConditionChange(Base):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, ValidationError
@@ -107,6 +108,19 @@ def list_stock(
 ) -> Page[StockRow]:
     """On hand, reserved and available per depot x item (or per lot)."""
     _check_filter(session, flt)
+    by_lot = group_by == "lot"
+    stmt = _stock_query(flt, today=today, by_lot=by_lot)
+    order: tuple[Any, ...] = (Location.depot_code, Item.code)
+    if by_lot:
+        order = (*order, Lot.expiry_date, Lot.id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    out = [_stock_row(row, today=today, by_lot=by_lot) for row in rows]
+    return Page(out, int(total), limit, offset)
+
+
+def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[Any]:
+    """Sums per depot x item; by lot, the lot's columns join the grouping and the row."""
     usable = _usable_clause(today)
     avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0)))
     unusable = func.sum(case((usable, literal(0)), else_=Balance.on_hand))
@@ -122,9 +136,7 @@ def list_stock(
         unusable,
     )
     lot_cols: tuple[Any, ...] = (
-        (Lot.lot_no, Lot.expiry_date, Lot.calibration_due, Lot.condition, Lot.id)
-        if group_by == "lot"
-        else ()
+        (Lot.lot_no, Lot.expiry_date, Lot.calibration_due, Lot.condition, Lot.id) if by_lot else ()
     )
     stmt: Select[Any] = (
         select(*base_cols, *lot_cols)
@@ -133,42 +145,35 @@ def list_stock(
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.code == Balance.item_code)
     )
-    stmt = _filtered(stmt, flt).group_by(
+    return _filtered(stmt, flt).group_by(
         Location.depot_code, Item.code, Item.name_en, Item.category, Item.unit, *lot_cols
     )
-    order: tuple[Any, ...] = (Location.depot_code, Item.code)
-    if group_by == "lot":
-        order = (*order, Lot.expiry_date, Lot.id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
-    out: list[StockRow] = []
-    for row in rows:
-        common = {
-            "depot": row[0],
-            "item": row[1],
-            "item_name": row[2],
-            "category": row[3],
-            "unit": row[4],
-            "on_hand": int(row[5]),
-            "reserved": int(row[6]),
-            "available": int(row[7]),
-            "unusable": int(row[8]),
-        }
-        if group_by == "lot":
-            lot = Lot(condition=row[12], expiry_date=row[10], calibration_due=row[11])
-            out.append(
-                StockRow(
-                    **common,
-                    lot_no=row[9],
-                    expiry_date=row[10],
-                    calibration_due=row[11],
-                    condition=row[12].value,
-                    status=lot_usability(lot, today) or "usable",
-                )
-            )
-        else:
-            out.append(StockRow(**common))
-    return Page(out, int(total), limit, offset)
+
+
+def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> StockRow:
+    """One result row of `_stock_query`, with the lot's usability status when by lot."""
+    common = {
+        "depot": row[0],
+        "item": row[1],
+        "item_name": row[2],
+        "category": row[3],
+        "unit": row[4],
+        "on_hand": int(row[5]),
+        "reserved": int(row[6]),
+        "available": int(row[7]),
+        "unusable": int(row[8]),
+    }
+    if not by_lot:
+        return StockRow(**common)
+    lot = Lot(condition=row[12], expiry_date=row[10], calibration_due=row[11])
+    return StockRow(
+        **common,
+        lot_no=row[9],
+        expiry_date=row[10],
+        calibration_due=row[11],
+        condition=row[12].value,
+        status=lot_usability(lot, today) or "usable",
+    )
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,16 @@ def stock_card(
 ) -> Page[CardLine]:
     """The stock card: every movement in or out of a depot for one item, oldest first,
     with the running balance after each line."""
+    loc_id = _card_location(session, depot, item)
+    cond = _card_condition(session, item, loc_id, lot_no)
+    total = session.scalar(select(func.count()).select_from(Movement).where(cond)) or 0
+    opening = _opening_balance(session, cond, loc_id, offset) if offset else 0
+    rows = session.execute(_card_query(cond, loc_id).limit(limit).offset(offset)).all()
+    return Page(_card_lines(rows, loc_id, opening), int(total), limit, offset)
+
+
+def _card_location(session: Session, depot: str, item: str) -> int:
+    """The depot's stock location id, once depot and item are known to exist."""
     if session.get(Depot, depot) is None:
         raise NotFoundError(f"unknown depot {depot!r}", field="depot")
     if session.get(Item, item) is None:
@@ -287,7 +302,13 @@ def stock_card(
     loc_id = session.scalar(select(Location.id).where(Location.code == depot_location_code(depot)))
     if loc_id is None:
         raise NotFoundError(f"depot {depot!r} has no location", field="depot")
-    signed = case((Movement.to_location_id == loc_id, Movement.quantity), else_=-Movement.quantity)
+    return loc_id
+
+
+def _card_condition(
+    session: Session, item: str, loc_id: int, lot_no: str | None
+) -> ColumnElement[bool]:
+    """Movements of the item into or out of the location, of one lot if given."""
     cond = and_(
         Movement.item_code == item,
         or_(Movement.to_location_id == loc_id, Movement.from_location_id == loc_id),
@@ -297,18 +318,25 @@ def stock_card(
         if lot_id is None:
             raise NotFoundError(f"unknown lot {lot_no!r} of {item}", field="lot_no")
         cond = and_(cond, Movement.lot_id == lot_id)
-    total = session.scalar(select(func.count()).select_from(Movement).where(cond)) or 0
+    return cond
+
+
+def _opening_balance(session: Session, cond: ColumnElement[bool], loc_id: int, offset: int) -> int:
+    """The balance before the page: the signed sum of the first `offset` movements."""
+    signed = case((Movement.to_location_id == loc_id, Movement.quantity), else_=-Movement.quantity)
     ids = select(Movement.id).where(cond).order_by(Movement.id).limit(offset).subquery()
-    opening = 0
-    if offset:
-        opening = int(
-            session.scalar(
-                select(func.coalesce(func.sum(signed), 0)).where(Movement.id.in_(select(ids.c.id)))
-            )
-            or 0
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(signed), 0)).where(Movement.id.in_(select(ids.c.id)))
         )
+        or 0
+    )
+
+
+def _card_query(cond: ColumnElement[bool], loc_id: int) -> Select[Movement, str, str | None]:
+    """Each movement with the location at its other end and its lot number, oldest first."""
     other = aliased(Location)
-    rows = session.execute(
+    return (
         select(Movement, other.code, Lot.lot_no)
         .join(
             other,
@@ -321,9 +349,13 @@ def stock_card(
         .join(Lot, Lot.id == Movement.lot_id)
         .where(cond)
         .order_by(Movement.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    )
+
+
+def _card_lines(
+    rows: Sequence[Row[Movement, str, str | None]], loc_id: int, opening: int
+) -> list[CardLine]:
+    """Card lines with the running balance, starting from `opening`."""
     lines: list[CardLine] = []
     running = opening
     for mv, counterpart, lot in rows:
@@ -344,7 +376,7 @@ def stock_card(
                 mv.actor,
             )
         )
-    return Page(lines, int(total), limit, offset)
+    return lines
 
 
 ALERT_KINDS: tuple[str, ...] = (
@@ -381,6 +413,33 @@ def alerts(
     calibration_within_days: int = 30,
 ) -> list[Alert]:
     """What needs a depot manager's attention, most urgent first."""
+    _check_alert_args(session, depot, kinds, expiring_within_days, calibration_within_days)
+    wanted = kinds or set(ALERT_KINDS)
+    out: list[Alert] = []
+    for depot_code_opt, lot, qty, tracking in session.execute(_lots_on_hand(depot)):
+        depot_code = depot_code_opt or ""
+        label = "serial" if tracking == Tracking.SERIAL else "lot"
+        where = f"{depot_code}: {lot.item_code} {label} {lot.lot_no}"
+        found = (
+            _expiry_alert(lot, depot_code, qty, where, today, expiring_within_days),
+            _calibration_alert(lot, depot_code, qty, where, today, calibration_within_days),
+            _condition_alert(lot, depot_code, qty, where),
+        )
+        out.extend(a for a in found if a is not None and a.kind in wanted)
+    if "below_min" in wanted:
+        out.extend(_below_min(session, today=today, depot=depot))
+    out.sort(key=_alert_order)
+    return out
+
+
+def _check_alert_args(
+    session: Session,
+    depot: str | None,
+    kinds: set[str] | None,
+    expiring_within_days: int,
+    calibration_within_days: int,
+) -> None:
+    """Refuse an unknown depot or alert kind and a negative look-ahead."""
     if depot and session.get(Depot, depot) is None:
         raise NotFoundError(f"unknown depot {depot!r}", field="depot")
     if kinds and not kinds <= set(ALERT_KINDS):
@@ -388,8 +447,10 @@ def alerts(
         raise ValidationError(f"unknown alert kind(s) {bad}; use {list(ALERT_KINDS)}", field="kind")
     if expiring_within_days < 0 or calibration_within_days < 0:
         raise ValidationError("the look-ahead must be zero or more days", field="days")
-    wanted = kinds or set(ALERT_KINDS)
-    out: list[Alert] = []
+
+
+def _lots_on_hand(depot: str | None) -> Select[str | None, Lot, int, Tracking]:
+    """Tracked lots and serials with stock in a depot (bulk stock has no dates to watch)."""
     stmt = (
         select(Location.depot_code, Lot, Balance.on_hand, Item.tracking)
         .join(Balance, Balance.lot_id == Lot.id)
@@ -399,109 +460,72 @@ def alerts(
     )
     if depot:
         stmt = stmt.where(Location.depot_code == depot)
-    for depot_code_opt, lot, qty, tracking in session.execute(stmt):
-        depot_code = depot_code_opt or ""
-        label = "serial" if tracking == Tracking.SERIAL else "lot"
-        where = f"{depot_code}: {lot.item_code} {label} {lot.lot_no}"
-        if lot.expiry_date is not None:
-            days = (lot.expiry_date - today).days
-            if days < 0 and "expired" in wanted:
-                out.append(
-                    Alert(
-                        "expired",
-                        "critical",
-                        depot_code,
-                        lot.item_code,
-                        f"{where} expired on {lot.expiry_date} ({qty} on hand)",
-                        lot.lot_no,
-                        qty,
-                        lot.expiry_date,
-                        days,
-                    )
-                )
-            elif 0 <= days <= expiring_within_days and "expiring" in wanted:
-                out.append(
-                    Alert(
-                        "expiring",
-                        "warning",
-                        depot_code,
-                        lot.item_code,
-                        f"{where} expires in {days} days ({qty} on hand)",
-                        lot.lot_no,
-                        qty,
-                        lot.expiry_date,
-                        days,
-                    )
-                )
-        if lot.calibration_due is not None:
-            days = (lot.calibration_due - today).days
-            if days < 0 and "calibration_overdue" in wanted:
-                out.append(
-                    Alert(
-                        "calibration_overdue",
-                        "critical",
-                        depot_code,
-                        lot.item_code,
-                        f"{where} calibration overdue since {lot.calibration_due}",
-                        lot.lot_no,
-                        qty,
-                        lot.calibration_due,
-                        days,
-                    )
-                )
-            elif 0 <= days <= calibration_within_days and "calibration_due" in wanted:
-                out.append(
-                    Alert(
-                        "calibration_due",
-                        "warning",
-                        depot_code,
-                        lot.item_code,
-                        f"{where} calibration due in {days} days",
-                        lot.lot_no,
-                        qty,
-                        lot.calibration_due,
-                        days,
-                    )
-                )
-        if lot.condition == Condition.QUARANTINED and "quarantined" in wanted:
-            out.append(
-                Alert(
-                    "quarantined",
-                    "warning",
-                    depot_code,
-                    lot.item_code,
-                    f"{where} is quarantined ({qty} on hand)",
-                    lot.lot_no,
-                    qty,
-                )
-            )
-        if lot.condition in (Condition.UNSERVICEABLE, Condition.IN_REPAIR) and (
-            "unserviceable" in wanted
-        ):
-            out.append(
-                Alert(
-                    "unserviceable",
-                    "warning",
-                    depot_code,
-                    lot.item_code,
-                    f"{where} is {lot.condition.value.replace('_', ' ')}",
-                    lot.lot_no,
-                    qty,
-                )
-            )
-    if "below_min" in wanted:
-        out.extend(_below_min(session, today=today, depot=depot))
-    severity = {"critical": 0, "warning": 1}
-    out.sort(
-        key=lambda a: (
-            severity[a.severity],
-            a.days if a.days is not None else 0,
-            a.depot,
-            a.item,
-            a.lot_no or "",
-        )
+    return stmt
+
+
+def _expiry_alert(
+    lot: Lot, depot: str, qty: int, where: str, today: dt.date, within_days: int
+) -> Alert | None:
+    """Expired (critical), or expiring within the look-ahead (warning)."""
+    if lot.expiry_date is None:
+        return None
+    days = (lot.expiry_date - today).days
+    if days < 0:
+        message = f"{where} expired on {lot.expiry_date} ({qty} on hand)"
+        kind, severity = "expired", "critical"
+    elif days <= within_days:
+        message = f"{where} expires in {days} days ({qty} on hand)"
+        kind, severity = "expiring", "warning"
+    else:
+        return None
+    return Alert(
+        kind, severity, depot, lot.item_code, message, lot.lot_no, qty, lot.expiry_date, days
     )
-    return out
+
+
+def _calibration_alert(
+    lot: Lot, depot: str, qty: int, where: str, today: dt.date, within_days: int
+) -> Alert | None:
+    """Calibration overdue (critical), or due within the look-ahead (warning)."""
+    if lot.calibration_due is None:
+        return None
+    days = (lot.calibration_due - today).days
+    if days < 0:
+        message = f"{where} calibration overdue since {lot.calibration_due}"
+        kind, severity = "calibration_overdue", "critical"
+    elif days <= within_days:
+        message = f"{where} calibration due in {days} days"
+        kind, severity = "calibration_due", "warning"
+    else:
+        return None
+    return Alert(
+        kind, severity, depot, lot.item_code, message, lot.lot_no, qty, lot.calibration_due, days
+    )
+
+
+def _condition_alert(lot: Lot, depot: str, qty: int, where: str) -> Alert | None:
+    """Stock that cannot be issued whatever its dates: quarantined, unserviceable, in repair."""
+    if lot.condition == Condition.QUARANTINED:
+        message = f"{where} is quarantined ({qty} on hand)"
+        return Alert("quarantined", "warning", depot, lot.item_code, message, lot.lot_no, qty)
+    if lot.condition in (Condition.UNSERVICEABLE, Condition.IN_REPAIR):
+        message = f"{where} is {lot.condition.value.replace('_', ' ')}"
+        return Alert("unserviceable", "warning", depot, lot.item_code, message, lot.lot_no, qty)
+    return None
+
+
+_SEVERITY = {"critical": 0, "warning": 1}
+
+
+def _alert_order(a: Alert) -> tuple[int, int, str, str, str]:
+    """Critical first, then soonest (most overdue) first, then by place."""
+    return (
+        _SEVERITY[a.severity],
+        a.days if a.days is not None else 0,
+        a.depot,
+        a.item,
+        a.lot_no or "",
+    )
 
 
 def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[Alert]:

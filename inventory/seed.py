@@ -47,9 +47,22 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
     """Load reference data and post the opening stock through the ledger.
     Returns counts of what was loaded. The caller commits."""
     ledger = Ledger(session, actor="seed", now=now)
-    today = ledger.today
     counts: dict[str, int] = {}
+    counts["provinces"] = _seed_provinces(session, data_dir)
+    counts["depots"] = _seed_depots(session, data_dir)
+    counts["items"] = _seed_items(session, data_dir)
+    counts["vehicle_types"] = _seed_vehicles(session, data_dir)
+    counts["opening_stock_rows"] = _seed_opening_stock(ledger, data_dir)
+    counts["lots"] = int(
+        session.scalar(select(func.count()).select_from(Lot).where(Lot.is_bulk.is_(False))) or 0
+    )
+    counts["stock_policies"] = _seed_policies(session, data_dir, ledger.now)
+    session.flush()
+    return counts
 
+
+def _seed_provinces(session: Session, data_dir: Path) -> int:
+    """Provinces and their administrative centres."""
     provinces = [
         Province(
             code=r["code"],
@@ -64,8 +77,11 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
         for r in _rows(data_dir / "provinces.csv")
     ]
     session.add_all(provinces)
-    counts["provinces"] = len(provinces)
+    return len(provinces)
 
+
+def _seed_depots(session: Session, data_dir: Path) -> int:
+    """Depots, then the virtual locations and each depot's stock location."""
     depots = [
         Depot(
             code=r["code"],
@@ -88,8 +104,11 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
     ensure_virtual_locations(session)
     for depot in depots:
         ensure_depot_location(session, depot)
-    counts["depots"] = len(depots)
+    return len(depots)
 
+
+def _seed_items(session: Session, data_dir: Path) -> int:
+    """Items, then their ranked substitutes (which need every item flushed first)."""
     substitutes: list[tuple[str, str, int]] = []
     items = []
     for r in _rows(data_dir / "items.csv"):
@@ -116,8 +135,11 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
     session.add_all(
         ItemSubstitute(item_code=i, substitute_code=s, rank=k) for i, s, k in substitutes
     )
-    counts["items"] = len(items)
+    return len(items)
 
+
+def _seed_vehicles(session: Session, data_dir: Path) -> int:
+    """The vehicle fleet of each depot."""
     vehicles = [
         VehicleType(
             depot_code=r["depot"],
@@ -130,8 +152,12 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
         for r in _rows(data_dir / "vehicles.csv")
     ]
     session.add_all(vehicles)
-    counts["vehicle_types"] = len(vehicles)
+    return len(vehicles)
 
+
+def _seed_opening_stock(ledger: Ledger, data_dir: Path) -> int:
+    """Post each opening balance as a receipt, its date offsets counted from the seed date."""
+    today = ledger.today
     stock_rows = 0
     for r in _rows(data_dir / "opening_stock.csv"):
         expiry = _opt_int(r["expiry_offset_days"])
@@ -150,11 +176,11 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
             )
         )
         stock_rows += 1
-    counts["opening_stock_rows"] = stock_rows
-    counts["lots"] = int(
-        session.scalar(select(func.count()).select_from(Lot).where(Lot.is_bulk.is_(False))) or 0
-    )
+    return stock_rows
 
+
+def _seed_policies(session: Session, data_dir: Path, now: dt.datetime) -> int:
+    """The planner's min / target / max per depot x item."""
     policies = [
         StockPolicy(
             depot_code=r["depot"],
@@ -163,11 +189,9 @@ def seed(session: Session, data_dir: Path, *, now: dt.datetime | None = None) ->
             target_qty=int(r["target_qty"]),
             max_qty=int(r["max_qty"]),
             source="planner",
-            updated_at=ledger.now,
+            updated_at=now,
         )
         for r in _rows(data_dir / "stock_policies.csv")
     ]
     session.add_all(policies)
-    counts["stock_policies"] = len(policies)
-    session.flush()
-    return counts
+    return len(policies)

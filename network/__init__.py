@@ -14,11 +14,20 @@ from .errors import (
 from .graph import Edge, Node, RoadGraph, load_road_graph
 from .overlays import NO_OVERLAY, Closure, HazardZone, Overlay
 from .places import Place, load_hazard_sources, load_province_centres
-from .routing import MAX_MATRIX_SIDE, Matrix, RoadRouter, Route, Snap
+from .routing import (
+    MAX_MATRIX_SIDE,
+    OFFSHORE_REACH_KM,
+    Matrix,
+    RoadRouter,
+    Route,
+    Site,
+    Snap,
+)
 
 __all__ = [
     "MAX_MATRIX_SIDE",
     "NO_OVERLAY",
+    "OFFSHORE_REACH_KM",
     "Closure",
     "Coverage",
     "Edge",
@@ -35,6 +44,7 @@ __all__ = [
     "RoadGraph",
     "RoadRouter",
     "Route",
+    "Site",
     "Snap",
     "UnknownEdgeError",
     "UnknownNodeError",

@@ -112,14 +112,32 @@ def _provinces(path: Path) -> tuple[Province, ...]:
 
 def load_road_graph(data_dir: Path) -> RoadGraph:
     """Read and validate the road files; raise GraphDataError naming what is wrong."""
+    version = _files_version(data_dir)
+    nodes = _load_nodes(data_dir / "road_nodes.csv")
+    speeds, offroad = _load_speeds(data_dir / "road_speeds.csv")
+    edges = _load_edges(data_dir / "road_edges.csv", nodes, speeds)
+    graph = RoadGraph(
+        nodes, edges, speeds, offroad, version, _provinces(data_dir / "provinces.geojson")
+    )
+    validate(graph)
+    return graph
+
+
+def _files_version(data_dir: Path) -> str:
+    """The graph version: a hash of the road files' content, all of which must exist."""
     digest = hashlib.sha256()
     for name in FILES:
         path = data_dir / name
         if not path.exists():
             raise GraphDataError(f"missing road data file {path}")
         digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _load_nodes(path: Path) -> dict[str, Node]:
+    """Nodes by id: ids unique, every node inside Vietnam's bounding box."""
     nodes: dict[str, Node] = {}
-    for r in _read(data_dir / "road_nodes.csv"):
+    for r in _read(path):
         node = Node(
             r["node_id"],
             r["name_vi"],
@@ -136,15 +154,27 @@ def load_road_graph(data_dir: Path) -> RoadGraph:
                 f"node {node.id} at {node.point} is outside Vietnam's bounding box"
             )
         nodes[node.id] = node
+    return nodes
+
+
+def _load_speeds(path: Path) -> tuple[dict[tuple[str, str], float], float]:
+    """Speed per (road class, terrain), and the off-road speed (15 km/h unless given)."""
     speeds: dict[tuple[str, str], float] = {}
     offroad = 15.0
-    for r in _read(data_dir / "road_speeds.csv"):
+    for r in _read(path):
         if r["road_class"] == "offroad":
             offroad = float(r["speed_kmh"])
         else:
             speeds[(r["road_class"], r["terrain"])] = float(r["speed_kmh"])
+    return speeds, offroad
+
+
+def _load_edges(
+    path: Path, nodes: dict[str, Node], speeds: dict[tuple[str, str], float]
+) -> dict[str, Edge]:
+    """Edges by id, each checked against the nodes and speeds already loaded."""
     edges: dict[str, Edge] = {}
-    for r in _read(data_dir / "road_edges.csv"):
+    for r in _read(path):
         edge = Edge(
             r["edge_id"],
             r["from_node"],
@@ -154,28 +184,29 @@ def load_road_graph(data_dir: Path) -> RoadGraph:
             r["terrain"],
             float(r["length_km"]),
         )
-        if edge.id in edges:
-            raise GraphDataError(f"duplicate edge {edge.id}")
-        for end in (edge.u, edge.v):
-            if end not in nodes:
-                raise GraphDataError(f"edge {edge.id} names unknown node {end}")
-        if edge.u == edge.v:
-            raise GraphDataError(f"edge {edge.id} is a loop on {edge.u}")
-        if edge.length_km <= 0:
-            raise GraphDataError(f"edge {edge.id} has length {edge.length_km} km")
-        if (edge.road_class, edge.terrain) not in speeds:
-            raise GraphDataError(f"edge {edge.id}: no speed for {edge.road_class}/{edge.terrain}")
+        _check_edge(edge, edges, nodes, speeds)
         edges[edge.id] = edge
-    graph = RoadGraph(
-        nodes,
-        edges,
-        speeds,
-        offroad,
-        digest.hexdigest()[:16],
-        _provinces(data_dir / "provinces.geojson"),
-    )
-    validate(graph)
-    return graph
+    return edges
+
+
+def _check_edge(
+    edge: Edge,
+    edges: dict[str, Edge],
+    nodes: dict[str, Node],
+    speeds: dict[tuple[str, str], float],
+) -> None:
+    """A new edge: unique id, known ends, not a loop, positive length, a known speed."""
+    if edge.id in edges:
+        raise GraphDataError(f"duplicate edge {edge.id}")
+    for end in (edge.u, edge.v):
+        if end not in nodes:
+            raise GraphDataError(f"edge {edge.id} names unknown node {end}")
+    if edge.u == edge.v:
+        raise GraphDataError(f"edge {edge.id} is a loop on {edge.u}")
+    if edge.length_km <= 0:
+        raise GraphDataError(f"edge {edge.id} has length {edge.length_km} km")
+    if (edge.road_class, edge.terrain) not in speeds:
+        raise GraphDataError(f"edge {edge.id}: no speed for {edge.road_class}/{edge.terrain}")
 
 
 def validate(graph: RoadGraph) -> None:

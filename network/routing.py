@@ -30,6 +30,8 @@ MAX_SNAP_KM = 60.0
 OFFROAD_FACTOR = 1.3
 #: Coastal tolerance: points this close to a province outline count as inside Vietnam.
 COAST_TOLERANCE_KM = 5.0
+#: How far off the coast an oil spill on water may lie (reached by boat from the shore).
+OFFSHORE_REACH_KM = 40.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,14 @@ class Snap:
     distance_km: float
     seconds: float
     province_code: str | None
+
+
+#: A place a vehicle drives to: a road node id, or a site tied to its node by an off-road leg.
+Site = str | Snap
+
+
+def _node_of(site: Site) -> str:
+    return site if isinstance(site, str) else site.node_id
 
 
 @dataclass(frozen=True)
@@ -388,6 +398,46 @@ class RoadRouter:
             sec += t
             km += self.graph.edges[edge_id].length_km
         return sec, km
+
+    def site_matrix(self, sites: Sequence[Site], overlay: Overlay = NO_OVERLAY) -> Matrix:
+        """Seconds and metres between sites, off-road legs included at both ends (a site
+        to itself is 0). Sources and targets are the node ids of the sites."""
+        nodes = [_node_of(s) for s in sites]
+        unique = sorted(set(nodes))
+        core = self.matrix(unique, unique, overlay)
+        pos = {node: i for i, node in enumerate(unique)}
+        secs: list[list[int | None]] = []
+        metres: list[list[int | None]] = []
+        for a, sa in enumerate(sites):
+            row_s: list[int | None] = []
+            row_m: list[int | None] = []
+            for b, sb in enumerate(sites):
+                sec = core.seconds[pos[nodes[a]]][pos[nodes[b]]]
+                dist = core.metres[pos[nodes[a]]][pos[nodes[b]]]
+                if a == b or sec is None or dist is None:
+                    row_s.append(0 if a == b else None)
+                    row_m.append(0 if a == b else None)
+                    continue
+                extra_s = extra_m = 0.0
+                for end in (sa, sb):
+                    if isinstance(end, Snap):
+                        extra_s += end.seconds
+                        extra_m += end.distance_km * OFFROAD_FACTOR * 1000
+                row_s.append(sec + round(extra_s))
+                row_m.append(dist + round(extra_m))
+            secs.append(row_s)
+            metres.append(row_m)
+        return Matrix(nodes, nodes, secs, metres)
+
+    def path_coordinates(self, a: Site, b: Site, overlay: Overlay = NO_OVERLAY) -> list[Point]:
+        """The road driven from one site to another, with the off-road ends: for maps."""
+        leg = self.route(_node_of(a), _node_of(b), overlay)
+        points = [] if leg is None else list(leg.coordinates)
+        if isinstance(a, Snap):
+            points.insert(0, a.point)
+        if isinstance(b, Snap):
+            points.append(b.point)
+        return points
 
     # ---------------------------------------------------------------- routes
     def route(self, source: str, target: str, overlay: Overlay = NO_OVERLAY) -> Route | None:

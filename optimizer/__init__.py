@@ -1,6 +1,7 @@
 """Optimisation models: pure functions from typed problems to typed plans."""
 
-from .dispatch import check_dispatch_plan, solve_dispatch
+from .dispatch import solve_dispatch
+from .dispatch_check import check_dispatch_plan
 from .dispatch_model import (
     Demand,
     DepotStock,
@@ -14,6 +15,15 @@ from .dispatch_model import (
     Violation,
 )
 from .errors import InvalidProblemError
+from .routing import (
+    RoutingParams,
+    RoutingProblem,
+    RoutingRequest,
+    RoutingResult,
+    RoutingVehicle,
+    check_routing,
+    solve_routing,
+)
 
 __all__ = [
     "Demand",
@@ -25,8 +35,15 @@ __all__ = [
     "InvalidProblemError",
     "ItemSpec",
     "LotStock",
+    "RoutingParams",
+    "RoutingProblem",
+    "RoutingRequest",
+    "RoutingResult",
+    "RoutingVehicle",
     "Vehicle",
     "Violation",
     "check_dispatch_plan",
+    "check_routing",
     "solve_dispatch",
+    "solve_routing",
 ]

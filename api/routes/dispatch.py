@@ -5,27 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from sqlalchemy import select
 
-from inventory.models import Incident, IncidentStatus
+from inventory.incidents import IncidentRecords
+from inventory.models import IncidentStatus
+from inventory.plans import PlanRecords
 
-from ..deps import Actor, DatabaseDep, OptionalIdempotencyKey, ReadSession, RowId, SettingsDep
+from ..deps import Actor, OptionalIdempotencyKey, ReadSession, RowId, SettingsDep, Uow
+from ..dispatch_presenters import incident_read, plan_read
 from ..dispatch_schemas import IncidentCreate, IncidentRead, PlanRead, PlanRequest
-from ..dispatch_service import (
-    cancel_plan,
-    confirm_plan,
-    create_incident,
-    deliver_plan,
-    dispatch_plan,
-    get_incident,
-    get_plan,
-    incident_read,
-    plan_incidents,
-    plan_read,
-    plans_for_incident,
-    replan_incident,
-    set_incident_status,
-)
+from ..incidents_service import create_incident, set_incident_status
+from ..plan_lifecycle import cancel_plan, confirm_plan, deliver_plan, dispatch_plan
+from ..planning import PlanCommand, plan_dispatch
 from .network import Road, Router
 
 router = APIRouter(tags=["dispatch"])
@@ -36,7 +26,7 @@ OptionalPlanRequest = Annotated[PlanRequest | None, Body()]
 @router.post("/incidents", status_code=201)
 def post_incident(
     body: IncidentCreate,
-    db: DatabaseDep,
+    uow: Uow,
     road: Road,
     settings: SettingsDep,
     actor: Actor,
@@ -46,7 +36,7 @@ def post_incident(
     """Declare an incident: type, level (configured names), place (coordinates, a road node
     or a hazard source), time, and explicit demand or a scenario template scaled by size.
     With an Idempotency-Key a retried request returns the first incident."""
-    result, replayed = create_incident(db, road, settings, body, actor=actor, key=key)
+    result, replayed = create_incident(uow, road, settings, body, actor=actor, key=key)
     return IncidentRead.model_validate(_mark(response, result, replayed))
 
 
@@ -61,34 +51,33 @@ def list_incidents(
     session: ReadSession, status: IncidentStatus | None = None
 ) -> list[IncidentRead]:
     """Incidents, newest first."""
-    stmt = select(Incident).order_by(Incident.id.desc())
-    if status is not None:
-        stmt = stmt.where(Incident.status == status)
-    return [incident_read(i) for i in session.scalars(stmt)]
+    return [incident_read(i) for i in IncidentRecords(session).newest_first(status)]
 
 
 @router.get("/incidents/{incident_id}")
 def read_incident(incident_id: RowId, session: ReadSession) -> IncidentRead:
     """One incident with its demand lines."""
-    return incident_read(get_incident(session, incident_id))
+    return incident_read(IncidentRecords(session).get(incident_id))
 
 
 @router.post("/incidents/{incident_id}/close")
-def close_incident(incident_id: RowId, db: DatabaseDep) -> IncidentRead:
-    """The response is over: no more plans for this incident."""
-    return set_incident_status(db, incident_id, IncidentStatus.CLOSED)
+def close_incident(incident_id: RowId, uow: Uow, actor: Actor) -> IncidentRead:
+    """The response is over: no more plans for this incident (a draft made for it alone
+    is cancelled; a confirmed plan must be dispatched or cancelled first)."""
+    return set_incident_status(uow, incident_id, IncidentStatus.CLOSED, actor=actor)
 
 
 @router.post("/incidents/{incident_id}/cancel")
-def cancel_incident(incident_id: RowId, db: DatabaseDep) -> IncidentRead:
-    """A false alarm or a duplicate: no plans for this incident."""
-    return set_incident_status(db, incident_id, IncidentStatus.CANCELLED)
+def cancel_incident(incident_id: RowId, uow: Uow, actor: Actor) -> IncidentRead:
+    """A false alarm or a duplicate: no plans for this incident (a draft made for it
+    alone is cancelled; a confirmed plan must be dispatched or cancelled first)."""
+    return set_incident_status(uow, incident_id, IncidentStatus.CANCELLED, actor=actor)
 
 
 @router.post("/incidents/{incident_id}/dispatch-plans", status_code=201)
 def create_plan(
     incident_id: RowId,
-    db: DatabaseDep,
+    uow: Uow,
     road: Router,
     settings: SettingsDep,
     actor: Actor,
@@ -98,32 +87,49 @@ def create_plan(
 ) -> PlanRead:
     """Plan what to send from which depots, on which vehicles, by which roads, arriving
     when, and what cannot be met and why. `with_incidents` plans concurrent incidents
-    together (priorities decide who gets scarce stock). The plan is a draft until confirmed.
-    With an Idempotency-Key a retried request returns the first plan."""
+    together (priorities decide who gets scarce stock). The plan is a draft until confirmed
+    and supersedes the incidents' earlier drafts; an incident with a confirmed plan is
+    re-planned instead (409). With an Idempotency-Key a retried request returns the first
+    plan."""
+    return _plan(uow, road, settings, actor, response, incident_id, body, key, replan=False)
+
+
+def _plan(
+    uow: Uow,
+    road: Router,
+    settings: SettingsDep,
+    actor: str,
+    response: Response,
+    incident_id: int,
+    body: PlanRequest | None,
+    key: str | None,
+    *,
+    replan: bool,
+) -> PlanRead:
     req = body or PlanRequest()
-    result, replayed = plan_incidents(
-        db,
-        road,
-        settings,
-        [incident_id, *req.with_incidents],
-        actor=actor,
+    cmd = PlanCommand(
+        incident_id,
+        tuple(req.with_incidents),
+        replan=replan,
         time_limit_s=req.time_limit_s,
         seed=req.seed,
-        key=key,
     )
+    result, replayed = plan_dispatch(uow, road, settings, cmd, actor=actor, key=key)
     return PlanRead.model_validate(_mark(response, result, replayed))
 
 
 @router.get("/incidents/{incident_id}/dispatch-plans")
 def list_plans(incident_id: RowId, session: ReadSession) -> list[PlanRead]:
     """Every plan made for an incident, oldest first."""
-    return [PlanRead.model_validate(p) for p in plans_for_incident(session, incident_id)]
+    IncidentRecords(session).get(incident_id)
+    plans = PlanRecords(session)
+    return [plan_read(plans, p) for p in plans.for_incident(incident_id)]
 
 
 @router.post("/incidents/{incident_id}/replan", status_code=201)
 def replan(
     incident_id: RowId,
-    db: DatabaseDep,
+    uow: Uow,
     road: Router,
     settings: SettingsDep,
     actor: Actor,
@@ -131,48 +137,40 @@ def replan(
     body: OptionalPlanRequest = None,
     key: OptionalIdempotencyKey = None,
 ) -> PlanRead:
-    """After a closure or a new incident: supersede the draft or confirmed plan (voiding
-    its reservations), keep what is already on the road, and plan the rest. If no new plan
-    can be made, the old one stays as it was."""
-    req = body or PlanRequest()
-    result, replayed = replan_incident(
-        db,
-        road,
-        settings,
-        incident_id,
-        actor=actor,
-        time_limit_s=req.time_limit_s,
-        seed=req.seed,
-        key=key,
-    )
-    return PlanRead.model_validate(_mark(response, result, replayed))
+    """After a closure or a new incident: supersede the incident's draft or confirmed plan
+    (voiding its reservations), keep what is already on the road, and plan the rest with
+    the incidents that plan served. An incident with a confirmed plan of its own is never
+    taken in. If no new plan can be made, the old one stays as it was."""
+    return _plan(uow, road, settings, actor, response, incident_id, body, key, replan=True)
 
 
 @router.get("/dispatch-plans/{plan_id}")
 def read_plan(plan_id: RowId, session: ReadSession) -> PlanRead:
     """A plan with its pick lists, routes (GeoJSON), fulfilment and unmet demand."""
-    return PlanRead.model_validate(plan_read(get_plan(session, plan_id)))
+    plans = PlanRecords(session)
+    return plan_read(plans, plans.get(plan_id))
 
 
 @router.post("/dispatch-plans/{plan_id}/confirm")
-def confirm(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
-    """Reserve the stock of every pick list, all or nothing (409 if the stock changed)."""
-    return PlanRead.model_validate(confirm_plan(db, plan_id, actor=actor))
+def confirm(plan_id: RowId, uow: Uow, actor: Actor) -> PlanRead:
+    """Reserve the stock of every pick list, all or nothing (409 if the stock changed, or
+    if the plan was superseded: the problem names the plan that replaced it)."""
+    return confirm_plan(uow, plan_id, actor=actor)
 
 
 @router.post("/dispatch-plans/{plan_id}/dispatch")
-def dispatch(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
+def dispatch(plan_id: RowId, uow: Uow, actor: Actor) -> PlanRead:
     """The vehicles have left: reserved stock moves to in-transit."""
-    return PlanRead.model_validate(dispatch_plan(db, plan_id, actor=actor))
+    return dispatch_plan(uow, plan_id, actor=actor)
 
 
 @router.post("/dispatch-plans/{plan_id}/deliver")
-def deliver(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
+def deliver(plan_id: RowId, uow: Uow, actor: Actor) -> PlanRead:
     """The goods reached the incident: in-transit stock moves to the incident site."""
-    return PlanRead.model_validate(deliver_plan(db, plan_id, actor=actor))
+    return deliver_plan(uow, plan_id, actor=actor)
 
 
 @router.post("/dispatch-plans/{plan_id}/cancel")
-def cancel(plan_id: RowId, db: DatabaseDep, actor: Actor) -> PlanRead:
+def cancel(plan_id: RowId, uow: Uow, actor: Actor) -> PlanRead:
     """Cancel a draft or confirmed plan; its reservations are voided."""
-    return PlanRead.model_validate(cancel_plan(db, plan_id, actor=actor))
+    return cancel_plan(uow, plan_id, actor=actor)

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from inventory.closures import ClosureRecords
 from network import MAX_MATRIX_SIDE, NO_OVERLAY, RoadRouter
 from network.errors import GraphDataError
 
-from ..deps import Actor, DatabaseDep, IdempotencyKey, ReadSession, RowId
+from ..deps import Actor, IdempotencyKey, ReadSession, RowId, Uow
 from ..network_schemas import (
     ClosureCreate,
     ClosureRead,
@@ -53,8 +54,14 @@ def get_router(road: Annotated[RoadContext, Depends(get_road)]) -> RoadRouter:
     return road.router
 
 
+def get_closures(session: ReadSession) -> ClosureRecords:
+    """The closures of the books, read-only (writes go through a unit of work)."""
+    return ClosureRecords(session)
+
+
 Road = Annotated[RoadContext, Depends(get_road)]
 Router = Annotated[RoadRouter, Depends(get_router)]
+Closures = Annotated[ClosureRecords, Depends(get_closures)]
 
 
 @router.get("/nodes")
@@ -128,8 +135,8 @@ def read_route(
     f"the active closures and hazard zones; at most {MAX_MATRIX_SIDE} sources and "
     f"{MAX_MATRIX_SIDE} targets (larger requests get a 422).",
 )
-def create_matrix(body: MatrixRequest, road: Router, session: ReadSession) -> MatrixRead:
-    overlay = active_overlay(session) if body.apply_closures else NO_OVERLAY
+def create_matrix(body: MatrixRequest, road: Router, closures: Closures) -> MatrixRead:
+    overlay = active_overlay(closures) if body.apply_closures else NO_OVERLAY
     m = road.matrix(body.sources, body.targets, overlay)
     return MatrixRead(
         graph_version=road.graph.version,
@@ -143,32 +150,32 @@ def create_matrix(body: MatrixRequest, road: Router, session: ReadSession) -> Ma
 
 
 @router.get("/closures")
-def read_closures(session: ReadSession, include_lifted: bool = False) -> list[ClosureRead]:
+def read_closures(closures: Closures, include_lifted: bool = False) -> list[ClosureRead]:
     """Active closures and hazard zones (and lifted ones with `include_lifted=true`)."""
-    return list_closures(session, include_lifted=include_lifted)
+    return list_closures(closures, include_lifted=include_lifted)
 
 
 @router.post("/closures", status_code=201)
 def post_closure(
     body: ClosureCreate,
     road: Router,
-    db: DatabaseDep,
+    uow: Uow,
     actor: Actor,
     response: Response,
     key: IdempotencyKey,
 ) -> ClosureRead:
     """Close an edge or a node, slow an edge, or declare a hazard zone. Every later route,
     matrix and plan sees it until it is lifted."""
-    result, replayed = create_closure(db, road, body, actor=actor, key=key)
+    result, replayed = create_closure(uow, road, body, actor=actor, key=key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return ClosureRead.model_validate(result)
 
 
 @router.delete("/closures/{closure_id}")
-def delete_closure(closure_id: RowId, db: DatabaseDep, actor: Actor) -> ClosureRead:
+def delete_closure(closure_id: RowId, uow: Uow, actor: Actor) -> ClosureRead:
     """Lift a closure; it stays on record with who lifted it and when."""
-    return lift_closure(db, closure_id, actor=actor)
+    return lift_closure(uow, closure_id, actor=actor)
 
 
 @router.get("/coverage")

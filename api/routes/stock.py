@@ -22,7 +22,7 @@ from inventory.models import (
 )
 from inventory.queries import StockFilter, alerts, list_stock, stock_card, stock_detail
 
-from ..deps import Actor, DatabaseDep, IdempotencyKey, PagingDep, ReadSession, SettingsDep
+from ..deps import Actor, IdempotencyKey, PagingDep, ReadSession, SettingsDep, Uow
 from ..schemas import (
     AlertRead,
     CardLineRead,
@@ -266,14 +266,14 @@ def _command(body: MovementCreate) -> c.Command | tuple[str, int, str]:
 @router.post("/movements", tags=["movements"], status_code=201)
 def create_movement(
     body: MovementCreate,
-    db: DatabaseDep,
+    uow: Uow,
     actor: Actor,
     key: IdempotencyKey,
     response: Response,
 ) -> MovementResult:
     """Post a receipt, issue, transfer (out, then `transfer_receive`), count, write-off or
     reversal. All or nothing; a retry with the same Idempotency-Key posts nothing."""
-    result, replayed = post_movement(db, _command(body), key=key, actor=actor)
+    result, replayed = post_movement(uow, _command(body), key=key, actor=actor)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return MovementResult(**result, replayed=replayed)
@@ -281,13 +281,13 @@ def create_movement(
 
 @router.post("/lots/condition", tags=["stock"])
 def update_condition(
-    body: ConditionUpdate, db: DatabaseDep, actor: Actor, key: IdempotencyKey, response: Response
+    body: ConditionUpdate, uow: Uow, actor: Actor, key: IdempotencyKey, response: Response
 ) -> ConditionChangeRead:
     """Quarantine a lot (or release it after inspection), or mark a serial unserviceable or
     in repair. Recorded with who, when and why; refused (409) while the lot is reserved
     for a confirmed plan."""
     result, replayed = change_condition(
-        db, body.item, body.lot_no, body.condition, reason=body.reason, key=key, actor=actor
+        uow, body.item, body.lot_no, body.condition, reason=body.reason, key=key, actor=actor
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -339,7 +339,7 @@ def read_alerts(
 
 @router.post("/movements/import", tags=["movements"], status_code=201)
 def import_movements(
-    db: DatabaseDep,
+    uow: Uow,
     settings: SettingsDep,
     actor: Actor,
     key: IdempotencyKey,
@@ -351,7 +351,7 @@ def import_movements(
     posts or none does; a refusal lists each bad row (header = row 1) and field."""
     content = file.file.read()
     result, replayed = import_receipts(
-        db, content, file.filename or "", key=key, actor=actor, max_rows=settings.max_import_rows
+        uow, content, file.filename or "", key=key, actor=actor, max_rows=settings.max_import_rows
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

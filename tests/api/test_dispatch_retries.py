@@ -88,23 +88,41 @@ def test_a_retried_plan_request_with_the_same_key_returns_the_first_plan(
     assert [p["id"] for p in c.get(path).json()] == [first.json()["id"]]
 
 
-def test_a_replan_that_cannot_be_made_leaves_the_draft_it_would_replace(
+def test_a_plan_request_when_everything_is_on_the_road_is_refused_and_stores_nothing(
     seeded_sqlite: Database,
 ) -> None:
     c = client(seeded_sqlite)
     incident = chlorine_release(c)
     path = f"/incidents/{incident['id']}/dispatch-plans"
     sent = c.post(path).json()
-    spare = c.post(path).json()
     assert sent["summary"]["unmet_units"] == 0
     assert c.post(f"/dispatch-plans/{sent['id']}/confirm").status_code == 200
     assert c.post(f"/dispatch-plans/{sent['id']}/dispatch").status_code == 200
 
+    again = c.post(path)
     replan = c.post(f"/incidents/{incident['id']}/replan")
 
-    assert replan.status_code == 409, replan.text  # everything demanded is on the road
-    assert c.get(f"/dispatch-plans/{spare['id']}").json()["status"] == "draft"
-    assert [p["id"] for p in c.get(path).json()] == [sent["id"], spare["id"]]
+    assert again.status_code == 409, again.text  # everything demanded is on the road
+    assert replan.status_code == 409, replan.text
+    assert [p["id"] for p in c.get(path).json()] == [sent["id"]]
+    books_balance(seeded_sqlite)
+
+
+def test_a_refused_replan_leaves_the_draft_it_would_replace(seeded_sqlite: Database) -> None:
+    c = client(seeded_sqlite)
+    first = chlorine_release(c)
+    second = c.post("/incidents", json=INCIDENT).json()
+    draft = c.post(f"/incidents/{first['id']}/dispatch-plans").json()
+    own = c.post(f"/incidents/{second['id']}/dispatch-plans").json()
+    assert c.post(f"/dispatch-plans/{own['id']}/confirm").status_code == 200
+
+    replan = c.post(f"/incidents/{first['id']}/replan", json={"with_incidents": [second["id"]]})
+
+    assert replan.status_code == 409, replan.text
+    assert replan.json()["field"] == "with_incidents[0]"
+    assert f"confirmed plan {own['id']}" in replan.json()["detail"]
+    assert c.get(f"/dispatch-plans/{draft['id']}").json()["status"] == "draft"
+    assert c.get(f"/dispatch-plans/{own['id']}").json()["status"] == "confirmed"
     books_balance(seeded_sqlite)
 
 

@@ -74,3 +74,23 @@ def test_an_import_with_a_bad_row_posts_nothing_and_names_the_row(
     result = runner.invoke(app, ["import", str(bad)])
     assert result.exit_code == 1
     assert "row 3" in result.output
+
+
+def test_dispatch_with_confirm_stores_and_reserves_one_plan_in_one_step(env: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    c = TestClient(create_app(Settings(database_url=env.url), database=env))
+    body = {"incident_type": "chemical_release", "level": "national"}
+    incident = c.post("/incidents", json={**body, "location": {"hazard_source": "F12"}}).json()
+
+    result = runner.invoke(app, ["dispatch", "--incident", str(incident["id"]), "--confirm"])
+    again = runner.invoke(app, ["dispatch", "--incident", str(incident["id"])])
+
+    assert result.exit_code == 0, result.output
+    assert "(confirmed)" in result.output
+    plans = c.get(f"/incidents/{incident['id']}/dispatch-plans").json()
+    assert [p["status"] for p in plans] == ["confirmed"]
+    assert again.exit_code == 1 and "replan" in again.output

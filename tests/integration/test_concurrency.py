@@ -45,7 +45,7 @@ def _together(n: int, job: Callable[[int], Any]) -> list[Any]:
 def test_sixteen_workers_issuing_from_one_lot_never_drive_it_negative(world: Database) -> None:
     opening = 60
     post_movement(
-        world,
+        world.uow(),
         Receipt(
             depot="D-AAA",
             item="HTH",
@@ -65,7 +65,7 @@ def test_sixteen_workers_issuing_from_one_lot_never_drive_it_negative(world: Dat
         for n, qty in enumerate(wanted[i]):
             try:
                 post_movement(
-                    world,
+                    world.uow(),
                     Issue(depot="D-AAA", item="HTH", quantity=qty, lot_no="H1"),
                     key=f"w{i}-{n}",
                     actor=f"worker-{i}",
@@ -87,7 +87,7 @@ def test_sixteen_workers_issuing_from_one_lot_never_drive_it_negative(world: Dat
 def test_the_same_key_sent_by_sixteen_workers_at_once_posts_once(world: Database) -> None:
     cmd = Receipt(depot="D-AAA", item="BOOM", quantity=5)
     results = _together(
-        WORKERS, lambda i: post_movement(world, cmd, key="same-key-1", actor="t", now=NOW)
+        WORKERS, lambda i: post_movement(world.uow(), cmd, key="same-key-1", actor="t", now=NOW)
     )
     assert sum(1 for _, replayed in results if not replayed) == 1
     assert len({tuple(r["movement_ids"]) for r, _ in results}) == 1
@@ -97,7 +97,7 @@ def test_the_same_key_sent_by_sixteen_workers_at_once_posts_once(world: Database
 def test_crossing_transfers_and_reservations_do_not_deadlock(world: Database) -> None:
     for depot in ("D-AAA", "D-BBB"):
         post_movement(
-            world,
+            world.uow(),
             Receipt(depot=depot, item="BOOM", quantity=200),
             key=f"open-{depot}",
             actor="t",
@@ -108,7 +108,7 @@ def test_crossing_transfers_and_reservations_do_not_deadlock(world: Database) ->
         src, dst = ("D-AAA", "D-BBB") if i % 2 else ("D-BBB", "D-AAA")
         for n in range(4):
             post_movement(
-                world,
+                world.uow(),
                 TransferOut(from_depot=src, to_depot=dst, item="BOOM", quantity=1),
                 key=f"x{i}-{n}",
                 actor="t",
@@ -130,7 +130,7 @@ def test_crossing_transfers_and_reservations_do_not_deadlock(world: Database) ->
 
 def test_sixteen_concurrent_reversals_of_one_movement_post_exactly_one(world: Database) -> None:
     first, _ = post_movement(
-        world,
+        world.uow(),
         Receipt(depot="D-AAA", item="BOOM", quantity=16),
         key="receipt-rev-1",
         actor="t",
@@ -158,7 +158,7 @@ def test_concurrent_first_receipts_of_an_untracked_item_share_one_bulk_lot(
     _together(
         WORKERS,
         lambda i: post_movement(
-            world,
+            world.uow(),
             Receipt(depot="D-AAA", item="BOOM", quantity=1),
             key=f"first-{i}",
             actor="t",

@@ -275,14 +275,14 @@ def test_fefo_picks_the_earliest_expiry_first_and_skips_unusable_lots(world: Dat
 
 def test_a_retried_key_posts_once_and_a_changed_payload_is_a_conflict(world: Database) -> None:
     cmd = Receipt(depot="D-AAA", item="BOOM", quantity=5)
-    first, replayed1 = post_movement(world, cmd, key="key-000001", actor="t", now=NOW)
-    second, replayed2 = post_movement(world, cmd, key="key-000001", actor="t", now=NOW)
+    first, replayed1 = post_movement(world.uow(), cmd, key="key-000001", actor="t", now=NOW)
+    second, replayed2 = post_movement(world.uow(), cmd, key="key-000001", actor="t", now=NOW)
     assert (replayed1, replayed2) == (False, True)
     assert first == second
     assert _on_hand(world, "D-AAA", "BOOM") == (5, 0)
     with pytest.raises(IdempotencyConflictError):
         post_movement(
-            world,
+            world.uow(),
             Receipt(depot="D-AAA", item="BOOM", quantity=6),
             key="key-000001",
             actor="t",
@@ -294,7 +294,7 @@ def test_a_retried_key_posts_once_and_a_changed_payload_is_a_conflict(world: Dat
 def test_a_failed_request_leaves_its_key_free_for_a_corrected_retry(world: Database) -> None:
     with pytest.raises(InsufficientStockError):
         post_movement(
-            world,
+            world.uow(),
             Issue(depot="D-AAA", item="BOOM", quantity=1),
             key="key-000002",
             actor="t",
@@ -302,7 +302,11 @@ def test_a_failed_request_leaves_its_key_free_for_a_corrected_retry(world: Datab
         )
     _receive(world, depot="D-AAA", item="BOOM", quantity=3)
     _, replayed = post_movement(
-        world, Issue(depot="D-AAA", item="BOOM", quantity=1), key="key-000002", actor="t", now=NOW
+        world.uow(),
+        Issue(depot="D-AAA", item="BOOM", quantity=1),
+        key="key-000002",
+        actor="t",
+        now=NOW,
     )
     assert replayed is False
     assert _on_hand(world, "D-AAA", "BOOM") == (2, 0)

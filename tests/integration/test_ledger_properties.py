@@ -63,7 +63,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _post(self, cmd: Any) -> dict[str, Any] | None:
         key = self._key()
         try:
-            result, replayed = post_movement(self.db, cmd, key=key, actor="prop", now=NOW)
+            result, replayed = post_movement(self.db.uow(), cmd, key=key, actor="prop", now=NOW)
         except InsufficientStockError:
             return None
         assert not replayed
@@ -157,11 +157,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def retry(self, data: st.DataObject) -> None:
         key = data.draw(st.sampled_from(sorted(self.sent)))
         cmd, first = self.sent[key]
-        again, replayed = post_movement(self.db, cmd, key=key, actor="prop", now=NOW)
+        again, replayed = post_movement(self.db.uow(), cmd, key=key, actor="prop", now=NOW)
         assert replayed and again == first
         other = Receipt(depot="D-BBB", item="BOOM", quantity=999)
         with pytest.raises(IdempotencyConflictError):
-            post_movement(self.db, other, key=key, actor="prop", now=NOW)
+            post_movement(self.db.uow(), other, key=key, actor="prop", now=NOW)
 
     @invariant()
     def books_agree_with_the_model(self) -> None:

@@ -1,7 +1,7 @@
-"""Standard-instance routing: CVRP and VRPTW read from VRPLIB or Solomon files, solved by
-a tuned OR-Tools search and PyVRP side by side, and checked by a solver-independent checker.
+"""Standard routing instances for the benchmark: CVRP and VRPTW read from VRPLIB or
+Solomon files into a validated `VrpInstance`.
 
-Distances are integers so every engine optimises the same numbers: Solomon distances are
+Distances are integers so every solver optimises the same numbers: Solomon distances are
 truncated to one decimal and kept as tenths (cost reported / 10), as in the literature;
 VRPLIB EUC_2D distances are rounded to the nearest integer. Solomon travel time equals
 distance, so windows and service times are kept in tenths too."""
@@ -9,32 +9,19 @@ distance, so windows and service times are kept in tenths too."""
 from __future__ import annotations
 
 import math
-import multiprocessing
-import queue
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
-from multiprocessing.context import ForkContext, SpawnContext
-from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidProblemError
+from optimizer.errors import InvalidProblemError
 
 VrpKind = Literal["cvrp", "vrptw"]
-Engine = Literal["best", "ortools", "pyvrp"]
 IntMatrix = npt.NDArray[np.int64]
-
-#: seconds the two-process "best" engine keeps back for fork, result transfer and shutdown
-_POOL_OVERHEAD_S = 0.05
-#: share of the budget kept back for the same reason on long runs
-_POOL_OVERHEAD_SHARE = 0.005
-#: seconds past the deadline after which a worker that has not answered is stopped
-_WORKER_GRACE_S = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,59 +122,6 @@ class VrpInstance:
     def route_cost(self, nodes: Sequence[int]) -> int:
         path = [self.depot, *nodes, self.depot]
         return sum(int(self.distances[a, b]) for a, b in pairwise(path))
-
-
-@dataclass(frozen=True)
-class VrpParams:
-    time_limit_s: float = 5.0
-    seed: int = 0
-    engine: Engine = "best"
-    #: also stop PyVRP after this many iterations, for reproducible runs (tests)
-    max_iterations: int | None = None
-    #: "best" only: share of the second worker's time for the OR-Tools search before
-    #: PyVRP (another seed) takes the rest; 1.0 leaves that worker to OR-Tools
-    ortools_share: float = 0.05
-
-    def __post_init__(self) -> None:
-        if not self.time_limit_s > 0:
-            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
-        if self.engine not in ("best", "ortools", "pyvrp"):
-            raise ValueError(f"engine must be best, ortools or pyvrp, got {self.engine!r}")
-        if not 0.0 <= self.ortools_share <= 1.0:
-            raise ValueError(f"ortools_share must be in [0, 1], got {self.ortools_share}")
-        if self.max_iterations is not None and self.max_iterations <= 0:
-            raise ValueError(f"max_iterations must be positive, got {self.max_iterations}")
-
-
-@dataclass(frozen=True)
-class EngineRun:
-    """What one engine returned inside `solve_vrp` (cost in integer units, None if no plan)."""
-
-    engine: str
-    cost_units: int | None
-    wall_s: float
-
-
-@dataclass(frozen=True)
-class VrpSolution:
-    """Routes in the file's numbering (depot left out); cost by the instance's convention.
-
-    An infeasible result is a value: `feasible` False, no routes, and a `message`."""
-
-    routes: tuple[tuple[int, ...], ...]
-    cost: float
-    cost_units: int
-    vehicles: int
-    engine: str
-    wall_s: float
-    feasible: bool
-    message: str = ""
-    runs: tuple[EngineRun, ...] = field(default=())
-
-
-# --------------------------------------------------------------------------- reading
 
 
 _SUPPORTED_VRPLIB_KEYS = {
@@ -411,265 +345,3 @@ def _euclidean(coords: npt.NDArray[Any], scale: int, mode: str) -> IntMatrix:
     if mode == "round":
         return np.asarray(np.floor(dist + 0.5), dtype=np.int64)
     return np.asarray(np.ceil(dist - 1e-9), dtype=np.int64)
-
-
-# --------------------------------------------------------------------------- solving
-
-
-def solve_vrp(instance: VrpInstance, params: VrpParams) -> VrpSolution:
-    """Best plan found within `params.time_limit_s` wall seconds (total, all processes).
-
-    Engine "best" runs two processes with the same budget and keeps the cheaper feasible
-    plan: PyVRP with `params.seed`, and the tuned OR-Tools search for `ortools_share` of
-    the time followed by PyVRP with seed + 1 from its own start. The plan's
-    `engine` says which produced it; `runs` lists what each process returned."""
-    start = time.monotonic()
-    deadline = start + params.time_limit_s
-    if params.engine == "best":
-        runs = _solve_in_parallel(instance, params, deadline)
-    else:
-        runs = [_run_engine(params.engine, instance, deadline, params)]
-    return _pick(instance, runs, time.monotonic() - start, params)
-
-
-_Result = tuple[str, list[list[int]] | None, float]
-
-
-def _run_engine(
-    engine: str,
-    instance: VrpInstance,
-    deadline: float,
-    params: VrpParams,
-) -> _Result:
-    """One engine until `deadline` (a `time.monotonic()` value, system-wide on Linux).
-
-    "ortools+pyvrp" runs the OR-Tools search for a share of the time, then PyVRP with the
-    next seed from its own random start, and returns the cheaper of the two plans. Cold,
-    not warm-started from the OR-Tools plan: measured at 5 s on four instances, the
-    warm-started pair was no better than PyVRP alone, the independent pair 0.13% better
-    (bench/README.md). OR-Tools' plan stays as the fallback."""
-    started = time.monotonic()
-    if engine == "ortools":
-        return engine, _ortools(instance, deadline), time.monotonic() - started
-    if engine == "pyvrp":
-        return engine, _pyvrp(instance, deadline, params, params.seed), time.monotonic() - started
-    if engine != "ortools+pyvrp":
-        raise ValueError(f"unknown engine {engine!r}")
-    share = params.ortools_share
-    fallback = _ortools(instance, started + share * (deadline - started)) if share else None
-    routes = None if share >= 1.0 else _pyvrp(instance, deadline, params, params.seed + 1)
-    if fallback is not None and (
-        routes is None or _units(instance, fallback) < _units(instance, routes)
-    ):
-        return "ortools", fallback, time.monotonic() - started
-    return "pyvrp", routes, time.monotonic() - started
-
-
-def _units(instance: VrpInstance, routes: list[list[int]]) -> int:
-    return sum(instance.route_cost(r) for r in routes)
-
-
-def _ortools(instance: VrpInstance, deadline: float) -> list[list[int]] | None:
-    from ._vrp_ortools import OrToolsProblem, solve_ortools
-
-    problem = OrToolsProblem(
-        distances=instance.distances.tolist(),
-        demands=instance.demands,
-        capacity=instance.capacity,
-        depot=instance.depot,
-        num_vehicles=instance.fleet_bound(),
-        time_windows=instance.time_windows,
-        service=instance.service_times,
-    )
-    return solve_ortools(problem, deadline - time.monotonic())
-
-
-def _pyvrp(
-    instance: VrpInstance,
-    deadline: float,
-    params: VrpParams,
-    seed: int,
-) -> list[list[int]] | None:
-    from ._vrp_pyvrp import PyVrpProblem, solve_pyvrp
-
-    problem = PyVrpProblem(
-        distances=instance.distances,
-        demands=instance.demands,
-        capacity=instance.capacity,
-        depot=instance.depot,
-        num_vehicles=instance.fleet_bound(),
-        time_windows=instance.time_windows,
-        service=instance.service_times,
-    )
-    return solve_pyvrp(problem, deadline, seed, params.max_iterations)
-
-
-def _worker(
-    slot: int,
-    engine: str,
-    instance: VrpInstance,
-    deadline: float,
-    params: VrpParams,
-    results: Queue[Any],
-) -> None:
-    """One process of the "best" engine; its answer goes back through `results`."""
-    try:
-        result = _run_engine(engine, instance, deadline, params)
-    except Exception as exc:  # an engine crash must not hide the other's plan
-        result = (f"error: {_reason(exc)}", None, 0.0)
-    results.put((slot, result))
-
-
-def _solve_in_parallel(instance: VrpInstance, params: VrpParams, deadline: float) -> list[_Result]:
-    keep_back = _POOL_OVERHEAD_S + _POOL_OVERHEAD_SHARE * params.time_limit_s
-    worker_deadline = deadline - keep_back
-    context: ForkContext | SpawnContext = (
-        multiprocessing.get_context("fork")
-        if "fork" in multiprocessing.get_all_start_methods()
-        else multiprocessing.get_context("spawn")
-    )
-    # On equal cost the first listed is kept, so a tie is credited to plain PyVRP.
-    engines = ("pyvrp", "ortools+pyvrp")
-    results: Queue[Any] = context.Queue()
-    workers = [
-        context.Process(
-            target=_worker,
-            args=(slot, engine, instance, worker_deadline, params, results),
-            daemon=True,
-        )
-        for slot, engine in enumerate(engines)
-    ]
-    for worker in workers:
-        worker.start()
-    found: dict[int, _Result] = {}
-    grace = deadline + _WORKER_GRACE_S
-    try:
-        while len(found) < len(workers) and time.monotonic() < grace:
-            try:
-                slot, result = results.get(timeout=0.5)
-            except queue.Empty:
-                # A worker killed from outside (out of memory, say) never answers.
-                if not any(worker.is_alive() for worker in workers) and results.empty():
-                    break
-                continue
-            found[slot] = result
-    finally:
-        for worker in workers:
-            worker.join(timeout=max(0.0, grace - time.monotonic()))
-            if worker.is_alive():
-                worker.terminate()
-                worker.join()
-    return [
-        found.get(slot, ("error: worker did not answer in time", None, 0.0))
-        for slot in range(len(workers))
-    ]
-
-
-def _pick(
-    instance: VrpInstance, results: list[_Result], wall_s: float, params: VrpParams
-) -> VrpSolution:
-    runs = []
-    best: tuple[int, str, list[list[int]]] | None = None
-    for engine, routes, run_wall in results:
-        cost = None if routes is None else sum(instance.route_cost(r) for r in routes)
-        runs.append(EngineRun(engine, cost, run_wall))
-        if routes is not None and cost is not None and (best is None or cost < best[0]):
-            best = (cost, engine, routes)
-    if best is None:
-        return VrpSolution(
-            routes=(),
-            cost=math.nan,
-            cost_units=0,
-            vehicles=0,
-            engine=params.engine,
-            wall_s=wall_s,
-            feasible=False,
-            message=f"no feasible plan found within {params.time_limit_s:g} s",
-            runs=tuple(runs),
-        )
-    cost, engine, routes = best
-    numbered = tuple(tuple(instance.numbers[i] for i in r) for r in routes if r)
-    return VrpSolution(
-        routes=numbered,
-        cost=cost / instance.scale,
-        cost_units=cost,
-        vehicles=len(numbered),
-        engine=engine,
-        wall_s=wall_s,
-        feasible=True,
-        runs=tuple(runs),
-    )
-
-
-# --------------------------------------------------------------------------- checking
-
-
-def check_vrp_solution(instance: VrpInstance, solution: VrpSolution) -> list[str]:
-    """Every violation of the instance's rules, recomputed from the raw data; [] if none."""
-    if not solution.feasible:
-        return [f"no plan: {solution.message or 'solution marked infeasible'}"]
-    violations: list[str] = []
-    index = {number: i for i, number in enumerate(instance.numbers)}
-    seen: dict[int, int] = {}
-    node_routes: list[list[int]] = []
-    for r, route in enumerate(solution.routes):
-        if not route:
-            violations.append(f"route {r} is empty")
-        nodes = []
-        for number in route:
-            node = index.get(number)
-            if node is None:
-                violations.append(f"route {r}: unknown client {number}")
-            elif node == instance.depot:
-                violations.append(f"route {r}: visits the depot {number} as a client")
-            else:
-                seen[node] = seen.get(node, 0) + 1
-                nodes.append(node)
-        node_routes.append(nodes)
-    for node in instance.clients:
-        count = seen.get(node, 0)
-        if count != 1:
-            violations.append(f"client {instance.numbers[node]} visited {count} times")
-    if solution.vehicles != len(solution.routes):
-        violations.append(f"vehicles {solution.vehicles} != {len(solution.routes)} routes")
-    if instance.num_vehicles is not None and len(solution.routes) > instance.num_vehicles:
-        violations.append(f"{len(solution.routes)} routes > {instance.num_vehicles} vehicles")
-    for r, nodes in enumerate(node_routes):
-        load = sum(instance.demands[i] for i in nodes)
-        if load > instance.capacity:
-            violations.append(f"route {r}: load {load} > capacity {instance.capacity}")
-        violations.extend(_time_window_violations(instance, r, nodes))
-    units = sum(instance.route_cost(nodes) for nodes in node_routes)
-    if units != solution.cost_units or not math.isclose(
-        units / instance.scale, solution.cost, rel_tol=0, abs_tol=1e-6
-    ):
-        violations.append(
-            f"reported cost {solution.cost} ({solution.cost_units} units) "
-            f"!= recomputed {units / instance.scale:g} ({units} units)"
-        )
-    return violations
-
-
-def _time_window_violations(instance: VrpInstance, r: int, nodes: list[int]) -> list[str]:
-    windows = instance.time_windows
-    if windows is None:
-        return []
-    d = instance.distances
-    scale = instance.scale
-    ready, due = windows[instance.depot]
-    t = ready + instance.service_times[instance.depot]
-    previous = instance.depot
-    out = []
-    for node in nodes:
-        arrival = t + int(d[previous, node])
-        if arrival > windows[node][1]:
-            out.append(
-                f"route {r}: arrives at client {instance.numbers[node]} at "
-                f"{arrival / scale:g} after its due time {windows[node][1] / scale:g}"
-            )
-        t = max(arrival, windows[node][0]) + instance.service_times[node]
-        previous = node
-    back = t + int(d[previous, instance.depot])
-    if back > due:
-        out.append(f"route {r}: returns to the depot at {back / scale:g} after {due / scale:g}")
-    return out

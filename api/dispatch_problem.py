@@ -1,0 +1,220 @@
+"""Translation between the books and the optimiser: a stock snapshot plus road times
+becomes a `DispatchProblem`; the optimiser's `DispatchPlan` becomes a `NewPlan` record
+with times as UTC moments and the roads driven as coordinates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from inventory.new_plan import (
+    NewFulfilment,
+    NewPick,
+    NewPlan,
+    NewRoute,
+    NewStop,
+    NewUnmet,
+)
+from inventory.snapshot import DispatchSnapshot, Reliance
+from network import OFFSHORE_REACH_KM, Overlay, RoadRouter, Site
+from optimizer import (
+    Demand,
+    DepotStock,
+    DispatchPlan,
+    DispatchProblem,
+    IncidentDemand,
+    ItemSpec,
+    LotStock,
+    Vehicle,
+)
+from optimizer.dispatch_model import VehicleRoute
+
+
+@dataclass(frozen=True)
+class SiteMap:
+    """Location index of the problem -> the place on the road network it stands for."""
+
+    sites: tuple[Site, ...]
+    node_ids: tuple[str, ...]
+
+
+def build_problem(
+    snapshot: DispatchSnapshot,
+    road: RoadRouter,
+    overlay: Overlay,
+    *,
+    national_level: str,
+) -> tuple[DispatchProblem, SiteMap]:
+    """Depots first, then incident sites (snapped with their off-road legs)."""
+    sites: list[Site] = [d.node_id for d in snapshot.depots]
+    for inc in snapshot.incidents:
+        sites.append(
+            road.snap((inc.lat, inc.lon), coast_km=OFFSHORE_REACH_KM, field_name="location")
+        )
+    matrix = road.site_matrix(sites, overlay)
+    items = {
+        i.code: ItemSpec(i.code, i.name, i.unit_weight_kg, i.unit_volume_m3, i.substitutes)
+        for i in snapshot.items.values()
+    }
+    depots = _depot_stock(snapshot)
+    vehicles = tuple(
+        Vehicle(v.key, v.depot, v.vehicle_type, v.payload_kg, v.volume_m3, v.speed_factor, 0)
+        for v in snapshot.vehicles
+    )
+    incidents = _incidents(snapshot, national_level)
+    names = tuple(
+        [d.code for d in snapshot.depots] + [f"incident {i.id}" for i in snapshot.incidents]
+    )
+    problem = DispatchProblem(
+        names,
+        tuple(tuple(r) for r in matrix.seconds),
+        tuple(tuple(r) for r in matrix.metres),
+        items,
+        depots,
+        vehicles,
+        incidents,
+    )
+    return problem, SiteMap(tuple(sites), tuple(matrix.sources))
+
+
+def _depot_stock(snapshot: DispatchSnapshot) -> tuple[DepotStock, ...]:
+    """Lots keep the snapshot's FEFO order as their expiry rank."""
+    return tuple(
+        DepotStock(
+            d.code,
+            n,
+            {
+                item: tuple(
+                    LotStock(lot.lot_id, lot.lot_no, lot.quantity, rank)
+                    for rank, lot in enumerate(lots)
+                )
+                for item, lots in d.lots.items()
+            },
+            dict(d.floors),
+        )
+        for n, d in enumerate(snapshot.depots)
+    )
+
+
+def _incidents(snapshot: DispatchSnapshot, national_level: str) -> tuple[IncidentDemand, ...]:
+    """Incident sites come after the depots; due times become seconds from t0."""
+    t0 = snapshot.t0
+    return tuple(
+        IncidentDemand(
+            str(inc.id),
+            len(snapshot.depots) + n,
+            inc.level == national_level,
+            tuple(
+                Demand(
+                    d.item,
+                    d.quantity,
+                    max(0, int((d.required_by - t0).total_seconds())),
+                    d.priority,
+                )
+                for d in inc.demands
+            ),
+            inc.priority,
+        )
+        for n, inc in enumerate(snapshot.incidents)
+    )
+
+
+def reliance(plan: DispatchPlan) -> Reliance:
+    """What the plan takes from the books, for the recheck before it is stored."""
+    picks: dict[tuple[str, int], int] = {}
+    for p in plan.picks:
+        picks[(p.depot, p.lot_id)] = picks.get((p.depot, p.lot_id), 0) + p.quantity
+    return Reliance(picks, frozenset(r.vehicle for r in plan.routes))
+
+
+def to_record(
+    plan: DispatchPlan,
+    *,
+    t0: dt.datetime,
+    incident_ids: tuple[int, ...],
+    sites: SiteMap,
+    road: RoadRouter,
+    overlay: Overlay,
+) -> NewPlan:
+    """The optimiser's plan in the books' terms (no sentinel: no objective is None)."""
+
+    def at(seconds: int) -> dt.datetime:
+        return t0 + dt.timedelta(seconds=seconds)
+
+    return NewPlan(
+        incident_ids=incident_ids,
+        t0=t0,
+        solve_status=plan.status,
+        objective=plan.objective if math.isfinite(plan.objective) else None,
+        bound=plan.bound,
+        solve_seconds=plan.solve_seconds,
+        engine=plan.engine,
+        notes=plan.notes,
+        metres=plan.metres,
+        unmet_units=plan.unmet_units,
+        lateness_unit_hours=plan.lateness_unit_hours,
+        overlay_key=overlay.key(),
+        picks=tuple(
+            NewPick(
+                p.depot, p.item, p.lot_id, p.quantity, int(p.incident), p.for_item, p.vehicle or ""
+            )
+            for p in plan.picks
+        ),
+        routes=tuple(_route(r, at, sites, road, overlay) for r in plan.routes),
+        fulfilment=tuple(
+            NewFulfilment(
+                int(f.incident),
+                f.item,
+                f.quantity,
+                f.met,
+                f.met_on_time,
+                at(f.required_by),
+                None if f.last_arrival is None else at(f.last_arrival),
+                f.priority,
+                f.substituted,
+            )
+            for f in plan.fulfilment
+        ),
+        unmet=tuple(NewUnmet(int(u.incident), u.item, u.quantity, u.reason) for u in plan.unmet),
+    )
+
+
+def _route(
+    r: VehicleRoute,
+    at: Callable[[int], dt.datetime],
+    sites: SiteMap,
+    road: RoadRouter,
+    overlay: Overlay,
+) -> NewRoute:
+    coords: list[tuple[float, float]] = []
+    for a, b in zip(r.stops, r.stops[1:], strict=False):
+        points = road.path_coordinates(sites.sites[a.location], sites.sites[b.location], overlay)
+        lonlat = [(round(lon, 5), round(lat, 5)) for lat, lon in points]
+        coords.extend(lonlat if not coords else lonlat[1:])
+    stops = tuple(
+        NewStop(
+            kind=s.kind,
+            place=s.name,
+            node_id=sites.node_ids[s.location],
+            arrival_at=at(s.arrival),
+            departure_at=at(s.departure),
+            load_kg=round(s.load_kg, 1),
+            load_m3=round(s.load_m3, 3),
+            depot=s.depot,
+            incident_id=int(s.incident) if s.incident else None,
+            cargo=s.cargo,
+        )
+        for s in r.stops
+    )
+    return NewRoute(
+        vehicle=r.vehicle,
+        depot=r.depot,
+        vehicle_type=r.vehicle_type,
+        metres=r.metres,
+        departs_at=at(r.stops[0].departure),
+        returns_at=at(r.return_at),
+        geometry=tuple(coords),
+        stops=stops,
+    )

@@ -1,0 +1,87 @@
+"""A solved plan in the books' terms, before it is stored: plain values the use case
+builds from the optimiser's plan (inventory never imports the optimiser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NewPick:
+    depot: str
+    item: str
+    lot_id: int
+    quantity: int
+    incident_id: int
+    for_item: str
+    vehicle: str
+
+
+@dataclass(frozen=True)
+class NewStop:
+    kind: str
+    place: str
+    node_id: str
+    arrival_at: dt.datetime
+    departure_at: dt.datetime
+    load_kg: float
+    load_m3: float
+    depot: str | None
+    incident_id: int | None
+    cargo: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class NewRoute:
+    vehicle: str
+    depot: str
+    vehicle_type: str
+    metres: int
+    departs_at: dt.datetime
+    returns_at: dt.datetime
+    geometry: tuple[tuple[float, float], ...]  # (lon, lat)
+    stops: tuple[NewStop, ...]
+
+
+@dataclass(frozen=True)
+class NewFulfilment:
+    incident_id: int
+    item: str
+    quantity: int
+    met: int
+    met_on_time: int
+    required_by: dt.datetime
+    last_arrival: dt.datetime | None
+    priority: int
+    substituted: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class NewUnmet:
+    incident_id: int
+    item: str
+    quantity: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class NewPlan:
+    """A solved plan in the books' terms: the use case translates the optimiser's plan."""
+
+    incident_ids: tuple[int, ...]
+    t0: dt.datetime
+    solve_status: str
+    objective: float | None
+    bound: float | None
+    solve_seconds: float
+    engine: str
+    notes: tuple[str, ...]
+    metres: int
+    unmet_units: int
+    lateness_unit_hours: float
+    overlay_key: str
+    picks: tuple[NewPick, ...]
+    routes: tuple[NewRoute, ...]
+    fulfilment: tuple[NewFulfilment, ...]
+    unmet: tuple[NewUnmet, ...]

@@ -1,0 +1,256 @@
+"""In-memory stand-ins for the unit of work and what it hands out, so that use-case tests
+run without a database and still see what was posted, stored, committed or rolled back.
+
+Like the real one, `FakeUnitOfWork` keeps nothing of a block left without `commit()`:
+ledger postings, idempotency answers and closure changes wait in the open transaction
+and are dropped on the way out. It checks no ledger rule: a test that wants a refusal
+says so with `uow.refuse(error, when=...)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import inspect
+
+from inventory import commands as c
+from inventory.closures import ClosureRecords
+from inventory.errors import IdempotencyConflictError, InventoryError, NotFoundError
+from inventory.incidents import IncidentRecords
+from inventory.ledger import Ledger, Posted, fingerprint, local_date, utcnow
+from inventory.models import Condition, LotConditionChange, RoadClosure
+from inventory.plans import PlanRecords
+from inventory.uow import Claim
+
+#: Which requests a refusal applies to: (ledger operation, request) -> bool.
+Predicate = Callable[[str, object], bool]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One ledger operation a use case asked for."""
+
+    operation: str
+    request: object
+    key: str | None
+    actor: str
+    now: dt.datetime
+
+
+@dataclass
+class _Transaction:
+    """What one open block has done so far; kept only by `commit()`."""
+
+    calls: list[Call] = field(default_factory=list)
+    claims: list[tuple[str, str, Claim]] = field(default_factory=list)
+
+
+class FakeLedger(Ledger):
+    """Records each operation in the open transaction and answers with the next movement
+    ids, as `inventory.ledger.Ledger` would; refuses what the unit of work was told to."""
+
+    def __init__(self, uow: FakeUnitOfWork, actor: str, now: dt.datetime | None) -> None:
+        # No session: anything a fake does not override fails loudly.
+        self._uow = uow
+        self.actor = actor
+        self.now = now or utcnow()
+        self.today = local_date(self.now)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        mark = len(self._uow.transaction.calls)
+        try:
+            yield
+        except BaseException:
+            del self._uow.transaction.calls[mark:]
+            raise
+
+    def _record(self, operation: str, request: object, key: str | None) -> Posted:
+        self._uow.check_refusal(operation, request)
+        self._uow.transaction.calls.append(Call(operation, request, key, self.actor, self.now))
+        movement_id = next(self._uow.movement_ids)
+        line = {"movement_id": movement_id, "kind": operation}
+        return Posted([movement_id], [line])
+
+    def receive(self, cmd: c.Receipt, *, key: str | None = None) -> Posted:
+        return self._record("receive", cmd, key)
+
+    def issue(self, cmd: c.Issue, *, key: str | None = None) -> Posted:
+        return self._record("issue", cmd, key)
+
+    def transfer_out(self, cmd: c.TransferOut, *, key: str | None = None) -> Posted:
+        return self._record("transfer_out", cmd, key)
+
+    def transfer_receive(self, cmd: c.TransferReceive, *, key: str | None = None) -> Posted:
+        return self._record("transfer_receive", cmd, key)
+
+    def count(self, cmd: c.Count, *, key: str | None = None) -> Posted:
+        return self._record("count", cmd, key)
+
+    def write_off(self, cmd: c.WriteOff, *, key: str | None = None) -> Posted:
+        return self._record("write_off", cmd, key)
+
+    def reverse(self, movement_id: int, *, reason: str, key: str | None = None) -> Posted:
+        return self._record("reverse", (movement_id, reason), key)
+
+    def set_condition(
+        self, item_code: str, lot_no: str | None, condition: Condition, *, reason: str
+    ) -> LotConditionChange:
+        self._record("set_condition", (item_code, lot_no, condition, reason), None)
+        return LotConditionChange(
+            lot_id=0,
+            old_condition=self._uow.conditions.get((item_code, lot_no), Condition.SERVICEABLE),
+            new_condition=condition,
+            reason=reason,
+            actor=self.actor,
+            changed_at=self.now,
+        )
+
+
+def _copy(row: RoadClosure) -> RoadClosure:
+    return RoadClosure(**{a.key: getattr(row, a.key) for a in inspect(RoadClosure).column_attrs})
+
+
+class FakeClosureRecords(ClosureRecords):
+    """Closures in a dict. Inside a transaction a use case works on copies, which only
+    `commit()` writes back, as a session would."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, RoadClosure] = {}
+        self._pending: dict[int, RoadClosure] = {}
+        self._ids = itertools.count(1)
+
+    def add(self, row: RoadClosure) -> RoadClosure:
+        row.id = next(self._ids)
+        self._pending[row.id] = row
+        return row
+
+    def get_for_update(self, closure_id: int) -> RoadClosure:
+        if closure_id not in self._pending:
+            if closure_id not in self.rows:
+                raise NotFoundError(f"unknown closure {closure_id}", field="closure_id")
+            self._pending[closure_id] = _copy(self.rows[closure_id])
+        return self._pending[closure_id]
+
+    def all(self) -> list[RoadClosure]:
+        return [row for _, row in sorted({**self.rows, **self._pending}.items())]
+
+    def active(self) -> list[RoadClosure]:
+        return [row for row in self.all() if row.lifted_at is None]
+
+    def commit(self) -> None:
+        self.rows.update(self._pending)
+        self._pending.clear()
+
+    def rollback(self) -> None:
+        self._pending.clear()
+
+
+class FakeUnitOfWork:
+    """A unit of work over dicts; `commits` counts the commits, `posted` holds the ledger
+    calls of committed blocks, `opened` how many blocks were entered."""
+
+    # The dispatch use cases' records: a test of those sets its own fakes here.
+    incidents: IncidentRecords
+    plans: PlanRecords
+
+    def __init__(self) -> None:
+        self._closures = FakeClosureRecords()
+        self.closures: ClosureRecords = self._closures
+        self.commits = 0
+        self.opened = 0
+        self.posted: list[Call] = []
+        self.answers: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.conditions: dict[tuple[str, str | None], Condition] = {}
+        self.movement_ids = itertools.count(1)
+        self._refusals: list[tuple[InventoryError, Predicate]] = []
+        self._transaction: _Transaction | None = None
+
+    # ------------------------------------------------------------ transaction
+    def __enter__(self) -> Self:
+        if self._transaction is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._transaction = _Transaction()
+        self.opened += 1
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._transaction = None
+        self._closures.rollback()
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        with self:
+            yield self
+
+    @property
+    def transaction(self) -> _Transaction:
+        self._check_open()
+        assert self._transaction is not None
+        return self._transaction
+
+    def _check_open(self) -> None:
+        """Like the real one, nothing but entering works outside `with uow:`."""
+        if self._transaction is None:
+            raise RuntimeError("the unit of work is not open: use `with uow:`")
+
+    def commit(self) -> None:
+        done = self.transaction
+        self.posted.extend(done.calls)
+        for key, digest, claim in done.claims:
+            if claim.answered is None:
+                raise AssertionError(f"key {key!r} was committed without an answer")
+            self.answers[key] = (digest, claim.answered)
+        self._closures.commit()
+        self._transaction = _Transaction()
+        self.commits += 1
+
+    # ------------------------------------------------------------ helpers
+    def idempotent(self, key: str | None, operation: str, payload: dict[str, Any]) -> Claim:
+        transaction = self.transaction
+        if key is None:
+            return Claim()
+        digest = fingerprint(operation, payload)
+        if key in self.answers:
+            return Claim(replayed=self._same_request(key, digest))
+        claim = Claim()
+        transaction.claims.append((key, digest, claim))
+        return claim
+
+    def replay(
+        self, key: str | None, operation: str, payload: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        self._check_open()
+        if key is None or key not in self.answers:
+            return None
+        return self._same_request(key, fingerprint(operation, payload))
+
+    def ledger(self, actor: str, now: dt.datetime | None = None) -> FakeLedger:
+        self._check_open()
+        return FakeLedger(self, actor, now)
+
+    def _same_request(self, key: str, digest: str) -> dict[str, Any]:
+        first_digest, answer = self.answers[key]
+        if first_digest != digest:
+            raise IdempotencyConflictError(
+                f"idempotency key {key!r} was used for a different request",
+                field="Idempotency-Key",
+            )
+        return dict(answer)
+
+    # ------------------------------------------------------------ for the tests
+    def refuse(self, error: InventoryError, when: Predicate = lambda op, request: True) -> None:
+        """Make the ledger raise `error` for every request `when` picks."""
+        self._refusals.append((error, when))
+
+    def check_refusal(self, operation: str, request: object) -> None:
+        for error, when in self._refusals:
+            if when(operation, request):
+                raise error
