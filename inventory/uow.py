@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -65,7 +65,7 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None: ...
 
-    def reading(self) -> Any: ...
+    def reading(self) -> AbstractContextManager[Self]: ...
 
     def idempotent(self, key: str | None, operation: str, payload: dict[str, Any]) -> Claim: ...
 
