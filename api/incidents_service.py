@@ -15,8 +15,7 @@ from inventory.incidents import NewDemand, NewIncident
 from inventory.ledger import utcnow
 from inventory.models import IncidentStatus, PlanStatus
 from inventory.uow import UnitOfWork
-from network import OFFSHORE_REACH_KM
-from network.routing import COAST_TOLERANCE_KM
+from network import COAST_TOLERANCE_KM, OFFSHORE_REACH_KM
 
 from .dispatch_presenters import incident_read
 from .dispatch_schemas import IncidentCreate, IncidentRead

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from .incidents import IncidentRecords
@@ -179,17 +179,24 @@ def _held_by(session: Session, plans: Sequence[int]) -> dict[tuple[str, int], in
     return held
 
 
+def _depot_lots(session: Session, *where: ColumnElement[bool]) -> list[tuple[str, Lot, int]]:
+    """(depot, lot, on hand less reserved) of depot balances: what the snapshot reads and
+    what the recheck reads again, by one query."""
+    rows = session.execute(
+        select(Location.depot_code, Lot, Balance.on_hand - Balance.reserved)
+        .join(Balance, Balance.lot_id == Lot.id)
+        .join(Location, Location.id == Balance.location_id)
+        .where(Location.kind == LocationKind.DEPOT, *where)
+    )
+    return [(str(depot), lot, int(available)) for depot, lot, available in rows]
+
+
 def _usable_rows(
     session: Session, items: set[str], today: dt.date, held: dict[tuple[str, int], int]
 ) -> dict[str, dict[str, list[tuple[Lot, int]]]]:
     """depot -> item -> (lot, available) of usable, unreserved stock, FEFO order."""
     out: dict[str, dict[str, list[tuple[Lot, int]]]] = defaultdict(lambda: defaultdict(list))
-    rows = session.execute(
-        select(Location.depot_code, Lot, Balance.on_hand - Balance.reserved)
-        .join(Balance, Balance.lot_id == Lot.id)
-        .join(Location, Location.id == Balance.location_id)
-        .where(Location.kind == LocationKind.DEPOT, Lot.item_code.in_(items), Balance.on_hand > 0)
-    ).all()
+    rows = _depot_lots(session, Lot.item_code.in_(items), Balance.on_hand > 0)
     for depot_code, lot, free in rows:
         available = int(free) + held.get((str(depot_code), lot.id), 0)
         if available > 0 and lot_usability(lot, today) is None:
@@ -264,13 +271,7 @@ def changes_since(session: Session, reliance: Reliance, now: dt.datetime) -> lis
     stock: dict[tuple[str, int], int] = defaultdict(int)
     usable: dict[int, str | None] = {}
     today = local_date(now)
-    rows = session.execute(
-        select(Location.depot_code, Lot, Balance.on_hand - Balance.reserved)
-        .join(Balance, Balance.lot_id == Lot.id)
-        .join(Location, Location.id == Balance.location_id)
-        .where(Location.kind == LocationKind.DEPOT, Lot.id.in_(lots))
-    ).all()
-    for depot_code, lot, available in rows:
+    for depot_code, lot, available in _depot_lots(session, Lot.id.in_(lots)):
         stock[(str(depot_code), lot.id)] = int(available)
         usable[lot.id] = lot_usability(lot, today)
     for (depot, lot_id), qty in sorted(reliance.picks.items()):

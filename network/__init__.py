@@ -15,6 +15,7 @@ from .graph import Edge, Node, RoadGraph, load_road_graph
 from .overlays import NO_OVERLAY, Closure, HazardZone, Overlay
 from .places import Place, load_hazard_sources, load_province_centres
 from .routing import (
+    COAST_TOLERANCE_KM,
     MAX_MATRIX_SIDE,
     OFFSHORE_REACH_KM,
     Matrix,
@@ -25,6 +26,7 @@ from .routing import (
 )
 
 __all__ = [
+    "COAST_TOLERANCE_KM",
     "MAX_MATRIX_SIDE",
     "NO_OVERLAY",
     "OFFSHORE_REACH_KM",

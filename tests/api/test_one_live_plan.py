@@ -196,3 +196,22 @@ def test_racing_plan_requests_and_confirms_leave_one_live_plan_and_one_reservati
     assert all(r.status_code in (200, 409) for r in confirms)
     assert sum(held_by(seeded_db, i) > 0 for i in ids) == 1
     books_balance(seeded_db)
+
+
+def test_with_incidents_naming_an_incident_twice_or_an_id_out_of_range_is_refused(
+    seeded_sqlite: Database,
+) -> None:
+    c = client(seeded_sqlite)
+    f13 = declare(c, "F13", "chemical_release", "national")
+    f05 = declare(c, "F05", "toxic_gas", "provincial")
+    path = f"/incidents/{f13['id']}/dispatch-plans"
+
+    twice = c.post(path, json={"with_incidents": [f05["id"], f05["id"]]})
+    zero = c.post(path, json={"with_incidents": [0]})
+    huge = c.post(path, json={"with_incidents": [2**40]})
+
+    assert twice.status_code == 422 and twice.json()["field"] == "with_incidents[1]"
+    assert zero.status_code == 422 and zero.json()["field"].startswith("body.with_incidents")
+    assert huge.status_code == 422 and huge.json()["field"].startswith("body.with_incidents")
+    assert c.get(path).json() == []
+    assert c.get(f"/incidents/{f05['id']}/dispatch-plans").json() == []
