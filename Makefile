@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-ledger bench clean
+.PHONY: install run test lint format bench-ledger bench-dispatch bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ format: install
 
 bench-ledger: install
 	$(BIN)/python -m bench.ledger
+
+bench-dispatch: install
+	$(BIN)/python -m bench.dispatch_sweep
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

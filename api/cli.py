@@ -19,6 +19,7 @@ from .problems import ApiProblem
 from .services import Database, init_database, today
 from .settings import Settings
 from .tabular import export_stock, import_receipts
+from .timefmt import LOCAL_LABEL, local_clock
 
 app = typer.Typer(
     help="chemdepot: chemical-equipment depots, stock, dispatch and planning.", no_args_is_help=True
@@ -310,6 +311,11 @@ def print_plan(plan: dict[str, Any]) -> None:
         f"{summary['vehicles']} vehicles, {summary['km']} km; solver {solve['status']} "
         f"in {solve['solve_seconds']} s (objective {solve['objective']}, bound {solve['bound']})"
     )
+    share = solve["within_bound_share"]
+    console.print(
+        f"within the bound rule: {'-' if share is None else f'{share:.0%}'} of weighted units; "
+        f"far vehicles: {solve['far_vehicles']}; {solve['vehicle_hours']} vehicle-hours"
+    )
     for pick_list in plan["pick_lists"]:
         table = Table(title=f"pick list {pick_list['depot']}")
         for col in ("item", "lot / serial", "qty", "for", "incident", "vehicle"):
@@ -326,18 +332,19 @@ def print_plan(plan: dict[str, Any]) -> None:
         console.print(table)
     for route in plan["routes"]:
         table = Table(
-            title=f"vehicle {route['vehicle']} ({route['km']} km, back "
-            f"{route['returns_at'][11:16]} UTC)"
+            title=f"vehicle {route['vehicle']} ({route['km']} km, crew {route['crew']}, "
+            f"{route['rest_hours']} h rest, back "
+            f"{local_clock(route['returns_at'], with_date=True)}, {LOCAL_LABEL})"
         )
-        for col in ("stop", "place", "arrives (UTC)", "leaves", "load kg", "cargo"):
+        for col in ("stop", "place", "arrives (UTC+7)", "leaves", "load kg", "cargo"):
             table.add_column(col)
         for stop in route["stops"]:
             cargo = ", ".join(f"{c['quantity']} {c['item']}" for c in stop["cargo"])
             table.add_row(
                 stop["kind"],
                 stop["place"],
-                stop["arrival"][5:16].replace("T", " "),
-                stop["departure"][11:16],
+                local_clock(stop["arrival"], with_date=True),
+                local_clock(stop["departure"]),
                 str(stop["load_kg"]),
                 cargo[:60],
             )
@@ -346,8 +353,16 @@ def print_plan(plan: dict[str, Any]) -> None:
     for f in late:
         console.print(
             f"[yellow]late[/] {f['item']}: {f['met'] - f['met_on_time']} units "
-            f"{f['late_hours']} h after {f['required_by'][11:16]} UTC"
+            f"{f['late_hours']} h after {local_clock(f['required_by'], with_date=True)} "
+            f"({LOCAL_LABEL})"
         )
+    for f in plan["fulfilment"]:
+        if f["reason"] and f["earliest_arrival"] and f["met"]:
+            console.print(
+                f"[cyan]slower[/] {f['item']}: {f['within_bound']}/{f['met']} units within "
+                f"the bound ({local_clock(f['earliest_arrival'], with_date=True)}): "
+                f"{f['reason']}"
+            )
     for u in plan["unmet"]:
         console.print(
             f"[red]unmet[/] {u['quantity']} {u['item']} for incident {u['incident']}: {u['reason']}"

@@ -87,6 +87,9 @@ def plan_read(plans: PlanRecords, record: DispatchPlanRecord) -> PlanRead:
             status=record.solve_status,
             objective=record.objective,
             bound=record.bound,
+            within_bound_share=record.within_bound_share,
+            far_vehicles=record.far_vehicles,
+            vehicle_hours=round(record.vehicle_seconds / 3600, 1),
             solve_seconds=record.solve_seconds,
             engine=record.engine,
             notes=[n for n in record.notes.split("\n") if n],
@@ -138,6 +141,8 @@ def _route(v: PlanVehicleRecord) -> RouteRead:
         vehicle=v.vehicle_key,
         depot=v.depot_code,
         vehicle_type=v.vehicle_type,
+        crew=v.crew,
+        rest_hours=round(v.rest_seconds / 3600, 2),
         km=round(v.metres / 1000, 1),
         returns_at=v.returns_at,
         stops=[
@@ -179,4 +184,8 @@ def _fulfilment(f: PlanFulfilmentRecord, names: dict[str, str]) -> FulfilmentRea
         late_hours=late,
         priority=f.priority,
         substituted=[CargoRead(item=s.item_code, quantity=s.quantity) for s in f.substitutions],
+        earliest_arrival=f.earliest_arrival,
+        first_arrival=f.first_arrival,
+        within_bound=f.within_bound,
+        reason=f.reason,
     )

@@ -4,10 +4,12 @@ with times as UTC moments and the roads driven as coordinates."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from inventory.new_plan import (
     NewFulfilment,
@@ -18,7 +20,7 @@ from inventory.new_plan import (
     NewUnmet,
 )
 from inventory.snapshot import DispatchSnapshot, Reliance
-from network import OFFSHORE_REACH_KM, Overlay, RoadRouter, Site
+from network import NO_OVERLAY, OFFSHORE_REACH_KM, Overlay, RoadRouter, Site
 from optimizer import (
     Demand,
     DepotStock,
@@ -40,27 +42,52 @@ class SiteMap:
     node_ids: tuple[str, ...]
 
 
+def load_crews(data_dir: Path) -> dict[str, int]:
+    """Drivers per vehicle type (`data/vehicle_types.csv`); a type not listed has one."""
+    path = data_dir / "vehicle_types.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["vehicle_type"]: int(row["crew"]) for row in csv.DictReader(fh)}
+
+
 def build_problem(
     snapshot: DispatchSnapshot,
     road: RoadRouter,
     overlay: Overlay,
     *,
     national_level: str,
+    crews: Mapping[str, int] | None = None,
 ) -> tuple[DispatchProblem, SiteMap]:
-    """Depots first, then incident sites (snapped with their off-road legs)."""
+    """Depots first, then incident sites (snapped with their off-road legs). With
+    closures in force, the open-road times come along to tell what the closures cost."""
+    crews = crews or {}
     sites: list[Site] = [d.node_id for d in snapshot.depots]
     for inc in snapshot.incidents:
         sites.append(
             road.snap((inc.lat, inc.lon), coast_km=OFFSHORE_REACH_KM, field_name="location")
         )
     matrix = road.site_matrix(sites, overlay)
+    open_seconds = None
+    if overlay.key() != NO_OVERLAY.key():
+        open_matrix = road.site_matrix(sites, NO_OVERLAY)
+        open_seconds = tuple(tuple(r) for r in open_matrix.seconds)
     items = {
         i.code: ItemSpec(i.code, i.name, i.unit_weight_kg, i.unit_volume_m3, i.substitutes)
         for i in snapshot.items.values()
     }
     depots = _depot_stock(snapshot)
     vehicles = tuple(
-        Vehicle(v.key, v.depot, v.vehicle_type, v.payload_kg, v.volume_m3, v.speed_factor, 0)
+        Vehicle(
+            v.key,
+            v.depot,
+            v.vehicle_type,
+            v.payload_kg,
+            v.volume_m3,
+            v.speed_factor,
+            0,
+            crews.get(v.vehicle_type, 1),
+        )
         for v in snapshot.vehicles
     )
     incidents = _incidents(snapshot, national_level)
@@ -75,6 +102,7 @@ def build_problem(
         depots,
         vehicles,
         incidents,
+        open_seconds,
     )
     return problem, SiteMap(tuple(sites), tuple(matrix.sources))
 
@@ -174,10 +202,17 @@ def to_record(
                 None if f.last_arrival is None else at(f.last_arrival),
                 f.priority,
                 f.substituted,
+                None if f.earliest is None else at(f.earliest),
+                None if f.first_arrival is None else at(f.first_arrival),
+                f.within_bound,
+                f.reason,
             )
             for f in plan.fulfilment
         ),
         unmet=tuple(NewUnmet(int(u.incident), u.item, u.quantity, u.reason) for u in plan.unmet),
+        within_bound_share=plan.within_bound_share,
+        vehicle_seconds=plan.vehicle_seconds,
+        far_vehicles=len(plan.far_vehicles),
     )
 
 
@@ -217,4 +252,6 @@ def _route(
         returns_at=at(r.return_at),
         geometry=tuple(coords),
         stops=stops,
+        crew=r.crew,
+        rest_seconds=r.rest_seconds,
     )

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
+from .timefmt import LocalTime
+
 IncidentType = Literal[
     "chemical_release",
     "toxic_gas",
@@ -71,7 +73,7 @@ class IncidentCreate(BaseModel):
 class DemandRead(BaseModel):
     item: str
     quantity: int
-    required_by: dt.datetime
+    required_by: LocalTime
     priority: int
 
 
@@ -86,7 +88,7 @@ class IncidentRead(BaseModel):
     snap_km: float
     province_code: str | None
     hazard_source: str | None
-    reported_at: dt.datetime
+    reported_at: LocalTime
     priority: int
     template: str | None
     size: float
@@ -105,11 +107,20 @@ class PlanRequest(BaseModel):
 
 
 class SolveRead(BaseModel):
-    """How the plan was solved: `objective` is null when no plan was found at all."""
+    """How the plan was solved: `objective` (priority-weighted unit-hours until each unit
+    lands, plus unmet units at twice the horizon) is null when no plan was found at all;
+    `bound` is a lower bound on it (every line from its nearest stock, straight to the
+    site, no vehicle limit). `within_bound_share` is the share of priority-weighted units
+    on fully met lines landing within max(30 min, 25 %) after their line's earliest
+    possible arrival; `far_vehicles` counts loads taken by a vehicle from more than 30 min
+    away while the loading depot kept an idle vehicle that could carry them."""
 
     status: str
     objective: float | None
     bound: float | None
+    within_bound_share: float | None
+    far_vehicles: int
+    vehicle_hours: float
     solve_seconds: float
     engine: str
     notes: list[str]
@@ -125,7 +136,7 @@ class SummaryRead(BaseModel):
     vehicles: int
     km: float
     depots: list[str]
-    last_arrival: dt.datetime | None
+    last_arrival: LocalTime | None
 
 
 class PickRead(BaseModel):
@@ -154,8 +165,8 @@ class StopRead(BaseModel):
     kind: str
     place: str
     node: str
-    arrival: dt.datetime
-    departure: dt.datetime
+    arrival: LocalTime
+    departure: LocalTime
     load_kg: float
     load_m3: float
     depot: str | None
@@ -167,8 +178,12 @@ class RouteRead(BaseModel):
     vehicle: str
     depot: str
     vehicle_type: str
+    #: drivers aboard: two may drive on where one must rest
+    crew: int
+    #: hours of breaks and rests the driving-time rules impose on the way
+    rest_hours: float
     km: float
-    returns_at: dt.datetime
+    returns_at: LocalTime
     stops: list[StopRead]
     #: a GeoJSON Feature with the LineString of the road driven ([lon, lat])
     geometry: dict[str, Any]
@@ -181,11 +196,18 @@ class FulfilmentRead(BaseModel):
     quantity: int
     met: int
     met_on_time: int
-    required_by: dt.datetime
-    last_arrival: dt.datetime | None
+    required_by: LocalTime
+    last_arrival: LocalTime | None
     late_hours: float | None
     priority: int
     substituted: list[CargoRead]
+    #: the line's bound: the earliest the whole quantity could possibly be on site
+    earliest_arrival: LocalTime | None
+    first_arrival: LocalTime | None
+    #: units landing within max(30 min, 25 %) after `earliest_arrival`
+    within_bound: int
+    #: why the line is slower than its bound, late or short, in plain words
+    reason: str
 
 
 class UnmetRead(BaseModel):
@@ -202,8 +224,8 @@ class PlanRead(BaseModel):
     incidents: list[int]
     replaces: int | None
     superseded_by: int | None
-    t0: dt.datetime
-    created_at: dt.datetime
+    t0: LocalTime
+    created_at: LocalTime
     solve: SolveRead
     summary: SummaryRead
     pick_lists: list[PickListRead]

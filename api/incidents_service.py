@@ -139,6 +139,14 @@ def _demands(
             f"no scenario template {name!r}: give demands explicitly or one of {sorted(templates)}",
             field="template",
         )
+    kinds = {(row["incident_type"], row["level"]) for row in templates[name]}
+    if kinds != {(body.incident_type, body.level)}:
+        fits = ", ".join(f"{k} at {lv} level" for k, lv in sorted(kinds))
+        raise ValidationError(
+            f"template {name!r} is for a {fits} incident, not a {body.incident_type} "
+            f"at {body.level} level",
+            field="template",
+        )
     return tuple(
         NewDemand(
             row["item"],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from network import MAX_MATRIX_SIDE
+
+from .timefmt import LocalTime
 
 NodeId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
@@ -88,9 +89,9 @@ class ClosureRead(BaseModel):
     polygon: list[tuple[float, float]] | None
     reason: str
     created_by: str
-    created_at: dt.datetime
+    created_at: LocalTime
     lifted_by: str | None
-    lifted_at: dt.datetime | None
+    lifted_at: LocalTime | None
     active: bool
 
 

@@ -3,6 +3,7 @@ that every later plan sees them; routing itself is pure (network/)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from network import (
     Coverage,
     HazardZone,
     InvalidLocationError,
+    InvalidOverlayError,
     Overlay,
     Place,
     RoadRouter,
@@ -35,6 +37,8 @@ from network import (
 )
 
 from .network_schemas import ClosureCreate, ClosureRead
+
+log = logging.getLogger(__name__)
 
 _COORD = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -114,13 +118,30 @@ def to_overlay_part(row: RoadClosure) -> Closure | HazardZone:
         return HazardZone(
             centre=(row.centre_lat, row.centre_lon), radius_km=row.radius_km, label=row.reason
         )
-    return HazardZone(polygon=tuple((p[0], p[1]) for p in row.polygon or []), label=row.reason)
+    return HazardZone(polygon=_points(row), label=row.reason)
+
+
+def _points(row: RoadClosure) -> tuple[tuple[float, float], ...]:
+    return tuple((p[0], p[1]) for p in row.polygon or [])
+
+
+def _stored_part(row: RoadClosure) -> Closure | HazardZone:
+    """A stored closure as routes see it. A zone stored before polygons had to be simple
+    (self-crossing or flat ones were accepted then) becomes a zone covering it, so routes
+    keep out of everything it closed, and the log says so."""
+    try:
+        return to_overlay_part(row)
+    except InvalidOverlayError:
+        if row.kind != ClosureKind.ZONE_POLYGON:
+            raise
+        log.warning("closure %s: stored polygon is not simple; a zone covering it is used", row.id)
+        return HazardZone.covering(_points(row), label=row.reason)
 
 
 def active_overlay(closures: ClosureRecords) -> Overlay:
     """Every closure and zone not yet lifted, as the overlay routes and plans are made with.
     A use case passes `uow.closures`; a read route `ClosureRecords(session)`."""
-    parts = [to_overlay_part(r) for r in closures.active()]
+    parts = [_stored_part(r) for r in closures.active()]
     return Overlay(
         closures=tuple(p for p in parts if isinstance(p, Closure)),
         zones=tuple(p for p in parts if isinstance(p, HazardZone)),

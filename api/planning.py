@@ -27,7 +27,7 @@ from optimizer import (
 )
 
 from .dispatch_presenters import plan_read
-from .dispatch_problem import build_problem, reliance, to_record
+from .dispatch_problem import build_problem, load_crews, reliance, to_record
 from .network_service import active_overlay
 from .problems import PlanCheckError
 from .settings import Settings
@@ -38,6 +38,8 @@ Solver = Callable[[DispatchProblem, DispatchParams], DispatchPlan]
 
 #: Times a plan is solved again when the books changed under it before it is given up.
 SOLVE_ATTEMPTS = 3
+#: The default solver budget is `dispatch_time_limit_s` per incident, at most this.
+MAX_DEFAULT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -178,16 +180,20 @@ def _solve(
 ) -> tuple[DispatchPlan, NewPlan]:
     """Solve with no transaction open; check the plan before anything is stored."""
     problem, sites = build_problem(
-        basis.snapshot, road, basis.overlay, national_level=settings.national_level
+        basis.snapshot,
+        road,
+        basis.overlay,
+        national_level=settings.national_level,
+        crews=load_crews(settings.data_dir),
     )
     if not any(i.demands for i in problem.incidents):
         raise ConflictError(
             "nothing left to send: everything demanded is on the road or delivered",
             field="incident_id",
         )
-    params = DispatchParams(
-        time_limit_s=cmd.time_limit_s or settings.dispatch_time_limit_s, seed=cmd.seed
-    )
+    # The default budget grows with the incidents planned together, up to 5 s.
+    budget = min(MAX_DEFAULT_S, settings.dispatch_time_limit_s * len(problem.incidents))
+    params = DispatchParams(time_limit_s=cmd.time_limit_s or budget, seed=cmd.seed)
     plan = solve(problem, params)
     violations = check_dispatch_plan(problem, plan)
     if violations:  # a solver bug: never store a plan that breaks the books

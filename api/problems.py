@@ -24,6 +24,7 @@ from network.errors import (
     InvalidOverlayError,
     MatrixTooLargeError,
     NetworkError,
+    NoRoadLinkError,
     UnknownEdgeError,
     UnknownNodeError,
 )
@@ -46,6 +47,7 @@ _STATUS: list[tuple[type[InventoryError], int, str]] = [
 _NETWORK_STATUS: list[tuple[type[NetworkError], int, str]] = [
     (UnknownNodeError, 404, "Unknown node"),
     (UnknownEdgeError, 404, "Unknown edge"),
+    (NoRoadLinkError, 422, "No road link"),
     (InvalidLocationError, 422, "Invalid location"),
     (InvalidOverlayError, 422, "Invalid closure"),
     (MatrixTooLargeError, 422, "Matrix too large"),

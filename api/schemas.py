@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from inventory.models import Condition
 
+from .timefmt import LocalTime
+
 T = TypeVar("T")
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -255,7 +257,7 @@ class MovementResult(BaseModel):
 
 class CardLineRead(BaseModel):
     movement_id: int
-    posted_at: dt.datetime
+    posted_at: LocalTime
     kind: str
     reason: str
     reference: str | None
@@ -311,5 +313,5 @@ class ConditionChangeRead(BaseModel):
     condition: str
     reason: str
     actor: str
-    changed_at: dt.datetime
+    changed_at: LocalTime
     replayed: bool = False

@@ -473,6 +473,11 @@ class DispatchPlanRecord(Base):
     metres: Mapped[int] = mapped_column(BigInteger, default=0)
     unmet_units: Mapped[int] = mapped_column(Integer, default=0)
     lateness_unit_hours: Mapped[float] = mapped_column(Float, default=0.0)
+    #: share of priority-weighted units on fully met lines landing within their bound
+    within_bound_share: Mapped[float | None] = mapped_column(Float)
+    vehicle_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: loads taken by a vehicle from afar while the depot kept one idle (should be 0)
+    far_vehicles: Mapped[int] = mapped_column(Integer, default=0)
     overlay_key: Mapped[str] = mapped_column(String(40))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_plans.id"))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_plans.id"))
@@ -547,6 +552,9 @@ class PlanVehicleRecord(Base):
     returns_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     #: the road driven, [lon, lat] pairs as GeoJSON orders them
     geometry: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
+    crew: Mapped[int] = mapped_column(Integer, default=1)
+    #: breaks and rests the driving-time rules impose on the way
+    rest_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
     stops: Mapped[list[PlanStopRecord]] = relationship(order_by="PlanStopRecord.seq")
 
@@ -598,6 +606,11 @@ class PlanFulfilmentRecord(Base):
     required_by: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_arrival: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     priority: Mapped[int] = mapped_column(Integer)
+    #: the line's bound: the earliest the whole quantity could possibly be on site
+    earliest_arrival: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    first_arrival: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    within_bound: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
 
     substitutions: Mapped[list[PlanSubstitutionRecord]] = relationship(
         order_by="PlanSubstitutionRecord.id"

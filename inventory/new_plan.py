@@ -42,6 +42,8 @@ class NewRoute:
     returns_at: dt.datetime
     geometry: tuple[tuple[float, float], ...]  # (lon, lat)
     stops: tuple[NewStop, ...]
+    crew: int = 1
+    rest_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class NewFulfilment:
     last_arrival: dt.datetime | None
     priority: int
     substituted: tuple[tuple[str, int], ...]
+    earliest_arrival: dt.datetime | None = None
+    first_arrival: dt.datetime | None = None
+    within_bound: int = 0
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,3 +91,6 @@ class NewPlan:
     routes: tuple[NewRoute, ...]
     fulfilment: tuple[NewFulfilment, ...]
     unmet: tuple[NewUnmet, ...]
+    within_bound_share: float | None = None
+    vehicle_seconds: int = 0
+    far_vehicles: int = 0

@@ -54,6 +54,9 @@ def plan_rows(new: NewPlan, *, actor: str, replaces: int | None) -> PlanRows:
         metres=new.metres,
         unmet_units=new.unmet_units,
         lateness_unit_hours=new.lateness_unit_hours,
+        within_bound_share=new.within_bound_share,
+        vehicle_seconds=new.vehicle_seconds,
+        far_vehicles=new.far_vehicles,
         overlay_key=new.overlay_key,
         replaces_id=replaces,
         created_by=actor,
@@ -97,6 +100,8 @@ def route_row(route: NewRoute) -> PlanVehicleRecord:
         departs_at=route.departs_at,
         returns_at=route.returns_at,
         geometry=[[lon, lat] for lon, lat in route.geometry],
+        crew=route.crew,
+        rest_seconds=route.rest_seconds,
     )
     vehicle.stops = [
         PlanStopRecord(
@@ -127,5 +132,9 @@ def fulfilment_row(f: NewFulfilment) -> PlanFulfilmentRecord:
         required_by=f.required_by,
         last_arrival=f.last_arrival,
         priority=f.priority,
+        earliest_arrival=f.earliest_arrival,
+        first_arrival=f.first_arrival,
+        within_bound=f.within_bound,
+        reason=f.reason,
         substitutions=[PlanSubstitutionRecord(item_code=i, quantity=q) for i, q in f.substituted],
     )

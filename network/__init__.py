@@ -1,5 +1,6 @@
 """The road network: Vietnam's main roads as a graph, travel times, closures, hazard
-zones and coverage. Pure (networkx), no database."""
+zones, coverage, and where Vietnam is (the province layer, islands included). Pure
+(networkx, shapely), no database."""
 
 from .coverage import Coverage, compute_coverage
 from .errors import (
@@ -8,14 +9,15 @@ from .errors import (
     InvalidOverlayError,
     MatrixTooLargeError,
     NetworkError,
+    NoRoadLinkError,
     UnknownEdgeError,
     UnknownNodeError,
 )
+from .geometry import COAST_TOLERANCE_KM, TERRITORIAL_SEA_KM, Location, Territory
 from .graph import Edge, Node, RoadGraph, load_road_graph
 from .overlays import NO_OVERLAY, Closure, HazardZone, Overlay
 from .places import Place, load_hazard_sources, load_province_centres
 from .routing import (
-    COAST_TOLERANCE_KM,
     MAX_MATRIX_SIDE,
     OFFSHORE_REACH_KM,
     Matrix,
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_MATRIX_SIDE",
     "NO_OVERLAY",
     "OFFSHORE_REACH_KM",
+    "TERRITORIAL_SEA_KM",
     "Closure",
     "Coverage",
     "Edge",
@@ -37,9 +40,11 @@ __all__ = [
     "HazardZone",
     "InvalidLocationError",
     "InvalidOverlayError",
+    "Location",
     "Matrix",
     "MatrixTooLargeError",
     "NetworkError",
+    "NoRoadLinkError",
     "Node",
     "Overlay",
     "Place",
@@ -48,6 +53,7 @@ __all__ = [
     "Route",
     "Site",
     "Snap",
+    "Territory",
     "UnknownEdgeError",
     "UnknownNodeError",
     "compute_coverage",

@@ -25,7 +25,19 @@ class UnknownEdgeError(NetworkError):
 
 
 class InvalidLocationError(NetworkError):
-    """A coordinate outside Vietnam, not a number, or too far from any road."""
+    """A coordinate outside Vietnam, not a number, too far from any road, or (as
+    NoRoadLinkError) on an island no road reaches."""
+
+
+class NoRoadLinkError(InvalidLocationError):
+    """A coordinate inside Vietnam that no road reaches (an island): it needs sea transport.
+    `province_code` names where it is."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, province_code: str | None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.province_code = province_code
 
 
 class InvalidOverlayError(NetworkError):

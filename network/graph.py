@@ -1,4 +1,5 @@
-"""The national road graph, loaded from data/ and validated.
+"""The national road graph, loaded from data/ and validated, with the province layer
+that tells where Vietnam is.
 
 Travel time is derived, never stored: length / speed(road class, terrain)."""
 
@@ -8,12 +9,15 @@ import csv
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
+from shapely.geometry import MultiPolygon, Polygon, shape
 
 from .errors import GraphDataError
-from .geometry import Point, in_bbox, point_in_ring
+from .geometry import Point, Province, SpecialZone, Territory
 
 ROAD_CLASSES = ("expressway", "national", "provincial")
 TERRAINS = ("plain", "hilly", "mountain")
@@ -47,16 +51,6 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class Province:
-    code: str
-    name: str
-    rings: tuple[tuple[Point, ...], ...]
-
-    def contains(self, p: Point) -> bool:
-        return sum(point_in_ring(p, ring) for ring in self.rings) % 2 == 1
-
-
-@dataclass(frozen=True)
 class RoadGraph:
     """Immutable road data plus its content hash (the graph version)."""
 
@@ -66,17 +60,15 @@ class RoadGraph:
     offroad_kmh: float
     version: str
     provinces: tuple[Province, ...] = ()
+    special_zones: tuple[SpecialZone, ...] = ()
 
     def edge_seconds(self, edge: Edge, factor: float = 1.0) -> float:
         return edge.length_km / (self.speeds_kmh[(edge.road_class, edge.terrain)] * factor) * 3600
 
-    def province_of(self, p: Point) -> Province | None:
-        if not in_bbox(p):
-            return None
-        for province in self.provinces:
-            if province.contains(p):
-                return province
-        return None
+    @cached_property
+    def territory(self) -> Territory:
+        """The province layer indexed for point queries, built once per graph."""
+        return Territory(self.provinces, self.special_zones, (n.point for n in self.nodes.values()))
 
     def base_graph(self) -> nx.MultiGraph:
         g = nx.MultiGraph()
@@ -92,22 +84,44 @@ def _read(path: Path) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
-def _provinces(path: Path) -> tuple[Province, ...]:
+def _multipolygon(feature: dict[str, Any], path: Path) -> MultiPolygon:
+    geom = shape(feature["geometry"])
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    if not isinstance(geom, MultiPolygon) or geom.is_empty:
+        raise GraphDataError(f"{path.name}: feature {feature.get('id')} is not a polygon")
+    return geom
+
+
+def _load_layer(path: Path) -> tuple[tuple[Province, ...], tuple[SpecialZone, ...]]:
+    """Provinces (all their land, islands included) and their island special zones."""
     if not path.exists():
-        return ()
+        return (), ()
     data = json.loads(path.read_text(encoding="utf-8"))
-    out = []
+    provinces: list[Province] = []
+    zones: list[SpecialZone] = []
     for feature in data["features"]:
-        geom = feature["geometry"]
-        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        rings = tuple(
-            tuple((float(lat), float(lon)) for lon, lat in ring)
-            for polygon in polygons
-            for ring in polygon
-        )
         props = feature["properties"]
-        out.append(Province(str(props["code"]), str(props["name"]), rings))
-    return tuple(out)
+        geom = _multipolygon(feature, path)
+        if props.get("kind", "province") == "special_zone":
+            zones.append(
+                SpecialZone(
+                    str(props["code"]),
+                    str(props["name"]),
+                    str(props["province_code"]),
+                    geom,
+                    bool(props.get("territorial_sea", False)),
+                )
+            )
+        else:
+            provinces.append(Province(str(props["code"]), str(props["name"]), geom))
+    codes = {p.code for p in provinces}
+    for zone in zones:
+        if zone.province_code not in codes:
+            raise GraphDataError(
+                f"{path.name}: special zone {zone.name} names unknown province {zone.province_code}"
+            )
+    return tuple(provinces), tuple(zones)
 
 
 def load_road_graph(data_dir: Path) -> RoadGraph:
@@ -116,9 +130,8 @@ def load_road_graph(data_dir: Path) -> RoadGraph:
     nodes = _load_nodes(data_dir / "road_nodes.csv")
     speeds, offroad = _load_speeds(data_dir / "road_speeds.csv")
     edges = _load_edges(data_dir / "road_edges.csv", nodes, speeds)
-    graph = RoadGraph(
-        nodes, edges, speeds, offroad, version, _provinces(data_dir / "provinces.geojson")
-    )
+    provinces, zones = _load_layer(data_dir / "provinces.geojson")
+    graph = RoadGraph(nodes, edges, speeds, offroad, version, provinces, zones)
     validate(graph)
     return graph
 
@@ -135,7 +148,7 @@ def _files_version(data_dir: Path) -> str:
 
 
 def _load_nodes(path: Path) -> dict[str, Node]:
-    """Nodes by id: ids unique, every node inside Vietnam's bounding box."""
+    """Nodes by id, ids unique (`validate` checks that each is inside Vietnam)."""
     nodes: dict[str, Node] = {}
     for r in _read(path):
         node = Node(
@@ -149,10 +162,6 @@ def _load_nodes(path: Path) -> dict[str, Node]:
         )
         if node.id in nodes:
             raise GraphDataError(f"duplicate node {node.id}")
-        if not in_bbox(node.point):
-            raise GraphDataError(
-                f"node {node.id} at {node.point} is outside Vietnam's bounding box"
-            )
         nodes[node.id] = node
     return nodes
 
@@ -210,7 +219,10 @@ def _check_edge(
 
 
 def validate(graph: RoadGraph) -> None:
-    """Every node reachable from every other."""
+    """Every node inside Vietnam and reachable from every other."""
+    for node in graph.nodes.values():
+        if graph.territory.locate(node.point) is None:
+            raise GraphDataError(f"node {node.id} at {node.point} is outside Vietnam")
     g = graph.base_graph()
     if g.number_of_nodes() == 0:
         raise GraphDataError("the road graph is empty")

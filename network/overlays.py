@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass, field
 
+import shapely
+from shapely.geometry import MultiPoint, Polygon
+
 from .errors import InvalidOverlayError, UnknownEdgeError, UnknownNodeError
-from .geometry import (
-    Point,
-    haversine_km,
-    in_bbox,
-    point_in_ring,
-    segment_crosses_ring,
-    segment_point_distance_km,
-)
+from .geometry import Point, area_km2, distance_km, haversine_km, lonlat, segment
 from .graph import RoadGraph
+
+#: A zone polygon smaller than this (1 m²) is flat: its points lie on one line.
+MIN_ZONE_AREA_KM2 = 1e-6
+#: How far from Vietnam's land a zone may lie and still be declared: a plume or a slick
+#: offshore, or across a border, can still close Vietnamese roads or need its own zone.
+ZONE_REACH_KM = 40.0
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,14 @@ class Closure:
 
 @dataclass(frozen=True)
 class HazardZone:
-    """A circle (centre, radius) or a polygon that routes must not cross, except to
+    """A circle (centre, radius) or a simple polygon that routes must not cross, except to
     reach a destination inside it through the nearest entry point."""
 
     centre: Point | None = None
     radius_km: float | None = None
     polygon: tuple[Point, ...] | None = None
     label: str = ""
+    _shape: Polygon | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.polygon is not None:
@@ -58,39 +63,95 @@ class HazardZone:
                 raise InvalidOverlayError(
                     "a zone is a circle or a polygon, not both", field="polygon"
                 )
-            if len(self.polygon) < 3:
-                raise InvalidOverlayError("a polygon needs at least 3 points", field="polygon")
-            if len(set(self.polygon)) < 3:
-                raise InvalidOverlayError(
-                    "the polygon is empty (fewer than 3 distinct points)", field="polygon"
-                )
-            for p in self.polygon:
-                if not in_bbox(p):
-                    raise InvalidOverlayError(
-                        f"polygon point {p} is outside Vietnam", field="polygon"
-                    )
+            object.__setattr__(self, "_shape", _simple_polygon(self.polygon))
         else:
             if self.centre is None or self.radius_km is None:
                 raise InvalidOverlayError("a circle needs a centre and a radius", field="centre")
             if not 0 < self.radius_km <= 200:
                 raise InvalidOverlayError("radius_km must be in (0, 200]", field="radius_km")
-            if not in_bbox(self.centre):
+            if not _is_lat_lon(self.centre):
                 raise InvalidOverlayError(
-                    f"centre {self.centre} is outside Vietnam", field="centre"
+                    f"centre {self.centre} is not a latitude/longitude", field="centre"
                 )
 
+    @classmethod
+    def covering(cls, points: tuple[Point, ...], label: str = "") -> HazardZone:
+        """A simple polygon zone covering `points` (their convex hull, widened by about
+        10 m so that points on one line still enclose an area): for zones stored before
+        polygons had to be simple, so that routes keep out of everything they closed."""
+        hull = MultiPoint([(lon, lat) for lat, lon in points]).convex_hull.buffer(1e-4)
+        ring = tuple((lat, lon) for lon, lat in hull.exterior.coords[:-1])
+        return cls(polygon=ring, label=label)
+
     def contains(self, p: Point) -> bool:
-        if self.polygon is not None:
-            return point_in_ring(p, self.polygon)
+        if self._shape is not None:
+            return bool(shapely.intersects_xy(self._shape, p[1], p[0]))
         assert self.centre is not None and self.radius_km is not None
         return haversine_km(self.centre, p) <= self.radius_km
 
     def crosses(self, a: Point, b: Point) -> bool:
-        """Whether the straight segment a-b enters the zone."""
-        if self.polygon is not None:
-            return segment_crosses_ring(a, b, self.polygon)
+        """Whether the straight segment a-b enters the zone (touching counts)."""
+        if self._shape is not None:
+            return bool(self._shape.intersects(segment(a, b)))
         assert self.centre is not None and self.radius_km is not None
-        return segment_point_distance_km(a, b, self.centre) <= self.radius_km
+        return distance_km(segment(a, b), self.centre) <= self.radius_km
+
+    def check_in(self, graph: RoadGraph) -> None:
+        """Refuse a zone that lies wholly outside Vietnam (more than ZONE_REACH_KM from
+        its land, outside the seas of its archipelagos)."""
+        if self._shape is not None:
+            if not graph.territory.reaches(self._shape, ZONE_REACH_KM):
+                raise InvalidOverlayError(
+                    f"the polygon lies outside Vietnam (more than {ZONE_REACH_KM:g} km from "
+                    "its land)",
+                    field="polygon",
+                )
+            return
+        assert self.centre is not None and self.radius_km is not None
+        if not graph.territory.reaches(lonlat(self.centre), ZONE_REACH_KM + self.radius_km):
+            raise InvalidOverlayError(
+                f"centre {self.centre} is outside Vietnam (the circle comes no closer than "
+                f"{ZONE_REACH_KM:g} km to its land)",
+                field="centre",
+            )
+
+
+def _is_lat_lon(p: Point) -> bool:
+    return all(math.isfinite(v) for v in p) and -90 <= p[0] <= 90 and -180 <= p[1] <= 180
+
+
+_WHERE = re.compile(r"^(?P<what>[^\[]+)\[(?P<x>\S+) (?P<y>\S+)\]$")
+
+
+def _simple_polygon(points: tuple[Point, ...]) -> Polygon:
+    """The zone's polygon, refused unless simple (no edge crosses another) with an area."""
+    if len(points) < 3:
+        raise InvalidOverlayError("a polygon needs at least 3 points", field="polygon")
+    if len(set(points)) < 3:
+        raise InvalidOverlayError(
+            "the polygon is empty (fewer than 3 distinct points)", field="polygon"
+        )
+    for p in points:
+        if not _is_lat_lon(p):
+            raise InvalidOverlayError(
+                f"polygon point {p} is not a latitude/longitude", field="polygon"
+            )
+    shape = Polygon([(lon, lat) for lat, lon in points])
+    if area_km2(shape.convex_hull) < MIN_ZONE_AREA_KM2:
+        raise InvalidOverlayError(
+            "the polygon has zero area (its points lie on one line)", field="polygon"
+        )
+    if not shape.is_valid:
+        reason = shapely.is_valid_reason(shape)
+        where = _WHERE.match(reason)
+        if where is not None:
+            lat, lon = round(float(where["y"]), 5), round(float(where["x"]), 5)
+            reason = f"{where['what'].lower()} at ({lat}, {lon})"
+        raise InvalidOverlayError(
+            f"the polygon is not simple, its edges cross: {reason}", field="polygon"
+        )
+    shapely.prepare(shape)
+    return shape
 
 
 @dataclass(frozen=True)
@@ -116,7 +177,7 @@ class Overlay:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def check(self, graph: RoadGraph) -> None:
-        """Every closure names a real edge or node."""
+        """Every closure names a real edge or node; every zone lies in Vietnam."""
         for n, c in enumerate(self.closures):
             if c.edge_id is not None and c.edge_id not in graph.edges:
                 raise UnknownEdgeError(
@@ -126,6 +187,8 @@ class Overlay:
                 raise UnknownNodeError(
                     f"unknown node {c.node_id!r}", field=f"closures[{n}].node_id"
                 )
+        for zone in self.zones:
+            zone.check_in(graph)
 
 
 NO_OVERLAY = Overlay()

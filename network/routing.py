@@ -17,8 +17,8 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import InvalidLocationError, MatrixTooLargeError, UnknownNodeError
-from .geometry import Point, haversine_km, in_bbox, segment_point_distance_km
+from .errors import InvalidLocationError, MatrixTooLargeError, NoRoadLinkError, UnknownNodeError
+from .geometry import COAST_TOLERANCE_KM, Point, haversine_km
 from .graph import RoadGraph
 from .overlays import NO_OVERLAY, Overlay
 
@@ -28,8 +28,6 @@ MAX_MATRIX_SIDE = 400
 MAX_SNAP_KM = 60.0
 #: Off-road distance = straight line x this factor.
 OFFROAD_FACTOR = 1.3
-#: Coastal tolerance: points this close to a province outline count as inside Vietnam.
-COAST_TOLERANCE_KM = 5.0
 #: How far off the coast an oil spill on water may lie (reached by boat from the shore).
 OFFSHORE_REACH_KM = 40.0
 
@@ -279,7 +277,8 @@ class RoadRouter:
     def check_point(
         self, p: Point, field_name: str = "point", *, coast_km: float = COAST_TOLERANCE_KM
     ) -> str | None:
-        """Refuse a coordinate that is not a number or not in Vietnam; return its province."""
+        """Refuse a coordinate that is not a number, not in Vietnam, or where no road
+        goes (an island: sea transport); return its province code."""
         lat, lon = p
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in p):
             raise InvalidLocationError("coordinates must be finite numbers", field=field_name)
@@ -287,37 +286,22 @@ class RoadRouter:
             raise InvalidLocationError(
                 f"({lat}, {lon}) is not a latitude/longitude", field=field_name
             )
-        if not in_bbox(p):
-            raise InvalidLocationError(f"({lat}, {lon}) is outside Vietnam", field=field_name)
-        if not self.graph.provinces:
-            return None
-        province = self.graph.province_of(p)
-        if province is not None:
-            return province.code
-        near = self._near_coast(p, coast_km)
-        if near is None:
+        where = self.graph.territory.locate(p, coast_km)
+        if where is None:
             raise InvalidLocationError(
-                f"({lat}, {lon}) is outside Vietnam's territory (or more than "
-                f"{coast_km:g} km off its coast)",
+                f"({lat}, {lon}) is outside Vietnam: more than {coast_km:g} km from its land "
+                "and islands",
                 field=field_name,
             )
-        return near
-
-    def _near_coast(self, p: Point, coast_km: float) -> str | None:
-        deg = coast_km / 100  # generous box prefilter
-        best: tuple[float, str] | None = None
-        for province in self.graph.provinces:
-            for ring in province.rings:
-                for i in range(len(ring) - 1):
-                    a, b = ring[i], ring[i + 1]
-                    if min(a[0], b[0]) - deg > p[0] or max(a[0], b[0]) + deg < p[0]:
-                        continue
-                    if min(a[1], b[1]) - deg > p[1] or max(a[1], b[1]) + deg < p[1]:
-                        continue
-                    d = segment_point_distance_km(a, b, p)
-                    if d <= coast_km and (best is None or d < best[0]):
-                        best = (d, province.code)
-        return None if best is None else best[1]
+        code = None if where.province is None else where.province.code
+        if not where.road_linked:
+            raise NoRoadLinkError(
+                f"({lat}, {lon}) is in {where.describe()} but has no road link: "
+                "it needs sea transport",
+                field=field_name,
+                province_code=code,
+            )
+        return code
 
     def snap(
         self,

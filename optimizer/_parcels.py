@@ -1,18 +1,23 @@
-"""Parcels: each depot -> incident shipment of the allocation cut into loads a vehicle of
-that depot can carry, the unit the router moves as one pickup-and-delivery pair."""
+"""Parcels: each depot -> incident shipment of the allocation cut into loads shaped to the
+vehicles that will carry them, the unit the router moves as one pickup-and-delivery pair.
+
+A depot's shipments are cut in turn to the capacity of each of its fleet's vehicles,
+largest first, then round again for second trips, so every load fits a vehicle that is
+actually there (never one cut to a vehicle type the depot does not send). Small lines
+share a parcel; the router may still put several parcels on one vehicle."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ._allocation import Allocation, Assignment
+from ._allocation import Allocation, Assignment, Fleet
 from .dispatch_model import DispatchProblem
 
 
 @dataclass
 class Parcel:
-    """Goods of one depot for one incident that one vehicle of that depot can carry."""
+    """Goods of one depot for one incident that one vehicle of its fleet can carry."""
 
     depot: str
     incident: str
@@ -37,43 +42,82 @@ def cargo(parcel: Parcel) -> list[tuple[str, int]]:
     return sorted(totals.items())
 
 
-def pack(problem: DispatchProblem, alloc: Allocation) -> list[Parcel]:
-    """Cut each depot -> incident shipment into parcels a vehicle of that depot can carry
-    (the fleet's largest where the depot has none)."""
-    fleet_kg = max((v.capacity_kg for v in problem.vehicles), default=1.0)
-    fleet_m3 = max((v.capacity_m3 for v in problem.vehicles), default=1.0)
+class _Slots:
+    """The capacities of a depot's fleet, largest first, once each; then loads of the
+    fleet's median vehicle, which a vehicle back from its first trip or a neighbour's
+    truck can take, and which a larger truck can take two of."""
+
+    def __init__(self, fleet: Fleet | None, fallback: tuple[float, float]) -> None:
+        caps = [(v.capacity_kg, v.capacity_m3) for v in (fleet.vehicles if fleet else ())]
+        self.caps = sorted(caps, reverse=True) or [fallback]
+        self.later = self.caps[len(self.caps) // 2]
+        self.next = 0
+
+    def take(self) -> tuple[float, float]:
+        cap = self.caps[self.next] if self.next < len(self.caps) else self.later
+        self.next += 1
+        return cap
+
+
+def pack(
+    problem: DispatchProblem, alloc: Allocation, fleets: dict[str, Fleet | None]
+) -> list[Parcel]:
+    """Cut each depot's shipments, most urgent first, into parcels its vehicles carry."""
+    fallback = (
+        max((v.capacity_kg for v in problem.vehicles), default=1.0),
+        max((v.capacity_m3 for v in problem.vehicles), default=1.0),
+    )
     groups: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
     for a in alloc.assignments:
         groups[(a.depot, a.line.incident)].append(a)
+    slots: dict[str, _Slots] = {}
     parcels: list[Parcel] = []
-    for (depot, incident), assignments in sorted(groups.items()):
-        own = [v for v in problem.vehicles if v.depot == depot]
-        cap_kg = max((v.capacity_kg for v in own), default=fleet_kg)
-        cap_m3 = max((v.capacity_m3 for v in own), default=fleet_m3)
-        assignments.sort(key=lambda a: (a.line.required_by, -a.line.weight, a.item))
-        current = Parcel(depot, incident, [], 0.0, 0.0)
-        for a in assignments:
-            spec = problem.items[a.item]
-            left = a.quantity
-            while left > 0:
-                room_kg = cap_kg - current.weight
-                room_m3 = cap_m3 - current.volume
-                fit = left
-                if spec.unit_weight_kg > 0:
-                    fit = min(fit, int(room_kg // spec.unit_weight_kg))
-                if spec.unit_volume_m3 > 0:
-                    fit = min(fit, int(room_m3 // spec.unit_volume_m3))
-                if fit <= 0:
-                    if not current.lines:  # one unit exceeds the vehicle: ship it alone
-                        fit = 1
-                    else:
-                        parcels.append(current)
-                        current = Parcel(depot, incident, [], 0.0, 0.0)
-                        continue
-                current.lines.append((a, fit))
-                current.weight += fit * spec.unit_weight_kg
-                current.volume += fit * spec.unit_volume_m3
-                left -= fit
-        if current.lines:
-            parcels.append(current)
+
+    def urgency(key: tuple[str, str]) -> tuple[int, int, str, str]:
+        group = groups[key]
+        return (min(a.arrival for a in group), -max(a.line.weight for a in group), *key)
+
+    for depot, incident in sorted(groups, key=urgency):
+        slot = slots.setdefault(depot, _Slots(fleets.get(depot), fallback))
+        assignments = sorted(
+            groups[(depot, incident)],
+            key=lambda a: (a.arrival, a.line.required_by, -a.line.weight, a.item),
+        )
+        parcels += _cut(problem, depot, incident, assignments, slot)
     return parcels
+
+
+def _cut(
+    problem: DispatchProblem,
+    depot: str,
+    incident: str,
+    assignments: list[Assignment],
+    slots: _Slots,
+) -> list[Parcel]:
+    out: list[Parcel] = []
+    cap_kg, cap_m3 = slots.take()
+    current = Parcel(depot, incident, [], 0.0, 0.0)
+    for a in assignments:
+        spec = problem.items[a.item]
+        left = a.quantity
+        while left > 0:
+            fit = left
+            if spec.unit_weight_kg > 0:
+                fit = min(fit, int((cap_kg - current.weight + 1e-9) // spec.unit_weight_kg))
+            if spec.unit_volume_m3 > 0:
+                fit = min(fit, int((cap_m3 - current.volume + 1e-9) // spec.unit_volume_m3))
+            if fit <= 0:
+                if not current.lines:  # one unit exceeds the vehicle: ship it alone
+                    fit = 1
+                else:
+                    out.append(current)
+                    cap_kg, cap_m3 = slots.take()
+                    current = Parcel(depot, incident, [], 0.0, 0.0)
+                    continue
+            current.lines.append((a, fit))
+            current.weight += fit * spec.unit_weight_kg
+            current.volume += fit * spec.unit_volume_m3
+            left -= fit
+    if current.lines:
+        out.append(current)
+    return out

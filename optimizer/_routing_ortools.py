@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from .driving import CONTINUOUS_S, leg_seconds
 from .routing_model import RoutingParams, RoutingProblem
 
 FirstSolution = routing_enums_pb2.FirstSolutionStrategy
@@ -49,7 +50,9 @@ class _Layout:
     delivery: list[int]
 
 
-def solve_ortools(problem: RoutingProblem, params: RoutingParams, deadline: float) -> Plan | None:
+def solve_ortools(
+    problem: RoutingProblem, params: RoutingParams, deadline: float, start: Plan | None = None
+) -> Plan | None:
     """The best plan found by `deadline` (a `time.monotonic()` value), None if none.
 
     The cheaper of the first solutions by parallel cheapest insertion and (without
@@ -58,17 +61,46 @@ def solve_ortools(problem: RoutingProblem, params: RoutingParams, deadline: floa
     pairs each recreated plan is also improved by local search before it is judged;
     without them that step is skipped (bench/README.md has the measurements behind each
     choice). The random choices come from a fixed seed, so a run ended by
-    `solution_limit` is reproducible; one ended by the clock may differ from run to run."""
+    `solution_limit` is reproducible; one ended by the clock may differ from run to run.
+
+    `start`, if given, is the first plan instead of the constructions."""
     layout = _layout(problem)
-    strategy = _first_strategy(problem, layout, params, deadline)
+    strategy = (
+        FirstSolution.PARALLEL_CHEAPEST_INSERTION
+        if start is not None
+        else _first_strategy(problem, layout, params, deadline)
+    )
     manager, model = _build(problem, layout)
     search = _search(params, strategy, deadline)
     pairs = any(r.pickup is not None for r in problem.requests)
     search.iterated_local_search_parameters.improve_perturbed_solution = pairs
-    solution = model.SolveWithIteratedLocalSearch(search)
+    initial = None if start is None else _read(manager, model, layout, problem, start)
+    if initial is not None:
+        solution = model.SolveFromAssignmentWithParameters(initial, search)
+        if solution is None:  # the clock ran out before the search began: keep the start
+            return start
+    else:
+        solution = model.SolveWithIteratedLocalSearch(search)
     if solution is not None:
         return _plan(manager, model, layout, solution)
     return _fallback(problem, layout, params, deadline, strategy)
+
+
+def _read(
+    manager: pywrapcp.RoutingIndexManager,
+    model: pywrapcp.RoutingModel,
+    layout: _Layout,
+    problem: RoutingProblem,
+    start: Plan,
+) -> pywrapcp.Assignment | None:
+    """The given plan as an OR-Tools assignment; None if the model refuses it."""
+    routes = [
+        [manager.NodeToIndex(_node(layout, stop)) for stop in start.get(v, [])]
+        for v in range(len(problem.vehicles))
+    ]
+    model.CloseModelWithParameters(pywrapcp.DefaultRoutingSearchParameters())
+    assignment = model.ReadAssignmentFromRoutes(routes, True)
+    return assignment if assignment is not None else None
 
 
 def _fallback(
@@ -265,13 +297,20 @@ def _add_time(
 ) -> pywrapcp.RoutingDimension:
     """Service then travel on each arc (one matrix per speed factor); waiting is slack."""
     horizon = problem.horizon or _horizon_bound(problem, layout, duration)
-    service = np.asarray(layout.service, dtype=np.int64)[:, None]
-    transits: dict[float, int] = {}
-    for factor in sorted({v.speed_factor for v in problem.vehicles}):
-        travel = duration if factor == 1.0 else np.ceil(duration / factor)
-        matrix = service + np.maximum(travel, 0).astype(np.int64)
-        transits[factor] = model.RegisterTransitMatrix(matrix.tolist())
-    evaluators = [transits[v.speed_factor] for v in problem.vehicles]
+    service = _service_matrix(problem, layout)
+    transits: dict[tuple[float, int | None], int] = {}
+    for vehicle in problem.vehicles:
+        key = (vehicle.speed_factor, vehicle.crew)
+        if key in transits:
+            continue
+        travel = duration if key[0] == 1.0 else np.ceil(duration / key[0])
+        travel = np.maximum(travel, 0).astype(np.int64)
+        if vehicle.crew is not None:
+            long = travel > CONTINUOUS_S  # shorter legs need no break
+            crew = vehicle.crew
+            travel[long] = [leg_seconds(int(t), crew) for t in travel[long]]
+        transits[key] = model.RegisterTransitMatrix((service + travel).tolist())
+    evaluators = [transits[(v.speed_factor, v.crew)] for v in problem.vehicles]
     model.AddDimensionWithVehicleTransits(evaluators, horizon, horizon, False, "time")
     time_dim = model.GetDimensionOrDie("time")
     for k, vehicle in enumerate(problem.vehicles):
@@ -286,7 +325,23 @@ def _add_time(
     for v in range(len(problem.vehicles)):
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.Start(v)))
         model.AddVariableMinimizedByFinalizer(time_dim.CumulVar(model.End(v)))
+    if problem.span_cost:
+        time_dim.SetSpanCostCoefficientForAllVehicles(problem.span_cost)
     return time_dim
+
+
+def _service_matrix(problem: RoutingProblem, layout: _Layout) -> IntMatrix:
+    """Service at node i before the arc i -> j: none when stops merge and j is another
+    visit at the same location (the service is done once, at the last of them)."""
+    service = np.asarray(layout.service, dtype=np.int64)
+    n = len(service)
+    matrix = np.repeat(service[:, None], n, axis=1)
+    if problem.merge_stops:
+        loc = np.asarray(layout.locations, dtype=np.int64)
+        is_visit = np.asarray([o is not None for o in layout.owner])
+        same = (loc[:, None] == loc[None, :]) & is_visit[None, :] & is_visit[:, None]
+        matrix[same] = 0
+    return matrix
 
 
 def _horizon_bound(problem: RoutingProblem, layout: _Layout, duration: IntMatrix) -> int:

@@ -7,7 +7,32 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .dispatch_model import DispatchPlan, DispatchProblem, Violation
+from .dispatch_model import DispatchPlan, DispatchProblem, Vehicle, VehicleRoute, Violation
+from .driving import Shift, drive
+
+
+def _legs(problem: DispatchProblem, r: VehicleRoute, veh: Vehicle) -> list[Violation]:
+    """Each stop no earlier than the drive from the last allows, with the breaks and rests
+    the crew must take (the day's driving carried from leg to leg)."""
+    out: list[Violation] = []
+    shift = Shift(r.stops[0].departure) if r.stops else None
+    for a, b in zip(r.stops, r.stops[1:], strict=False):
+        travel = problem.seconds[a.location][b.location]
+        if travel is None:
+            out.append(
+                Violation("road", f"{r.vehicle} drives {a.name} -> {b.name}, which is unreachable")
+            )
+            continue
+        earliest, shift = drive(a.departure, math.ceil(travel / veh.speed_factor), veh.crew, shift)
+        if b.arrival < earliest:
+            out.append(
+                Violation(
+                    "timing",
+                    f"{r.vehicle} reaches {b.name} at {b.arrival}, before {earliest}: the drive "
+                    f"of {travel} s from {a.departure} with the crew's breaks and rests",
+                )
+            )
+    return out
 
 
 def check_dispatch_plan(problem: DispatchProblem, plan: DispatchPlan) -> list[Violation]:
@@ -55,23 +80,7 @@ def check_dispatch_plan(problem: DispatchProblem, plan: DispatchPlan) -> list[Vi
         if veh is None:
             out.append(Violation("vehicle", f"unknown vehicle {r.vehicle}"))
             continue
-        for a, b in zip(r.stops, r.stops[1:], strict=False):
-            travel = problem.seconds[a.location][b.location]
-            if travel is None:
-                out.append(
-                    Violation(
-                        "road", f"{r.vehicle} drives {a.name} -> {b.name}, which is unreachable"
-                    )
-                )
-                continue
-            if b.arrival < a.departure + math.ceil(travel / veh.speed_factor):
-                out.append(
-                    Violation(
-                        "timing",
-                        f"{r.vehicle} reaches {b.name} at {b.arrival}, "
-                        f"before {a.departure} + travel {travel}",
-                    )
-                )
+        out += _legs(problem, r, veh)
         for s in r.stops:
             if s.load_kg > veh.capacity_kg + 1e-6 or s.load_m3 > veh.capacity_m3 + 1e-3:
                 out.append(

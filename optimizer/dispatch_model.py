@@ -62,10 +62,14 @@ class Vehicle:
     capacity_m3: float
     speed_factor: float = 1.0
     available_from: int = 0
+    #: drivers aboard: 2 may drive on where 1 must rest (optimizer.driving)
+    crew: int = 1
 
     def __post_init__(self) -> None:
         if self.capacity_kg <= 0 or self.capacity_m3 <= 0:
             raise InvalidProblemError(f"vehicle {self.id}: capacity must be positive")
+        if self.crew not in (1, 2):
+            raise InvalidProblemError(f"vehicle {self.id}: a crew is 1 or 2 drivers")
         if not 0.2 <= self.speed_factor <= 2.0:
             raise InvalidProblemError(f"vehicle {self.id}: speed_factor out of range")
 
@@ -107,14 +111,17 @@ class DispatchParams:
     load_seconds: int = 1800  # loading at a depot
     unload_seconds: int = 900  # unloading at the site
     horizon_s: int = 72 * 3600
-    #: lateness cost per unit-hour at priority 1; unmet units cost the whole horizon
+    #: a substitute unit costs as much as arriving this many hours later
     substitute_penalty_h: float = 1.0
+    #: a provincial-level incident draws on depots whose first load can be on site within
+    #: this time (a planning assumption, data/README.md); national ones on every depot
+    provincial_reach_s: int = 12 * 3600
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 600:
             raise InvalidProblemError("time_limit_s must be in (0, 600]")
-        if self.horizon_s <= 0:
-            raise InvalidProblemError("horizon_s must be positive")
+        if self.horizon_s <= 0 or self.provincial_reach_s <= 0:
+            raise InvalidProblemError("horizon_s and provincial_reach_s must be positive")
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,9 @@ class DispatchProblem:
     depots: tuple[DepotStock, ...]
     vehicles: tuple[Vehicle, ...]
     incidents: tuple[IncidentDemand, ...]
+    #: travel times with no closure or hazard zone, to tell how much closures cost;
+    #: None when nothing is closed
+    open_seconds: tuple[tuple[int | None, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.locations)
@@ -196,10 +206,21 @@ class VehicleRoute:
     stops: tuple[Stop, ...]
     metres: int
     return_at: int
+    crew: int = 1
+    #: time spent in breaks and rests the driving rules impose on the way
+    rest_seconds: int = 0
 
 
 @dataclass(frozen=True)
 class Fulfilment:
+    """One demand line: what arrives and when, beside the earliest it possibly could.
+
+    `earliest` is the line's bound: the whole quantity taken from the depots holding it
+    (or an allowed substitute), nearest first, each driving straight to the site with its
+    loading and unloading, vehicles and their capacity ignored. A unit is `within_bound`
+    if it lands no later than max(30 min, 25 %) after that bound. `reason` says in plain
+    words why the line is slower than that, late, or not met; empty when it is not."""
+
     incident: str
     item: str
     quantity: int
@@ -209,6 +230,10 @@ class Fulfilment:
     required_by: int
     priority: int
     substituted: tuple[tuple[str, int], ...] = ()
+    earliest: int | None = None
+    first_arrival: int | None = None
+    within_bound: int = 0
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,11 +246,14 @@ class Unmet:
 
 @dataclass(frozen=True)
 class DispatchPlan:
-    """`objective` is in priority-weighted unit-hours: lateness of every delivered unit,
-    plus the substitution penalty, plus twice the horizon for every unmet unit. `bound`
-    is the allocation model's lower bound on it (travel straight from each depot with
-    its first free vehicle), so objective - bound is an upper bound on what better
-    routing could still gain. Distance is reported apart (`metres`)."""
+    """`objective` is in priority-weighted unit-hours: the hours until every delivered
+    unit lands, plus the substitution penalty, plus twice the horizon for every unmet
+    unit. `bound` is a lower bound on it: every line served from the nearest stock
+    straight to the site, as in `Fulfilment.earliest`, with no vehicle or capacity limit,
+    and what no depot can supply unmet; objective - bound bounds what any better plan
+    could gain. `within_bound_share` is the share of priority-weighted units on fully met
+    lines that land within their line's bound rule. Vehicle-hours and distance are
+    reported apart."""
 
     status: SolveStatus
     objective: float
@@ -240,6 +268,11 @@ class DispatchPlan:
     solve_seconds: float
     engine: str
     notes: tuple[str, ...] = ()
+    within_bound_share: float | None = None
+    vehicle_seconds: int = 0
+    #: loads a vehicle took at a depot far from its home while that depot kept a vehicle
+    #: idle that could have carried them, in words (`dispatch_bounds.far_vehicles`)
+    far_vehicles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

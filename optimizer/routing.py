@@ -41,9 +41,12 @@ __all__ = [
 ]
 
 
-def solve_routing(problem: RoutingProblem, params: RoutingParams | None = None) -> RoutingResult:
+def solve_routing(
+    problem: RoutingProblem, params: RoutingParams | None = None, start: Plan | None = None
+) -> RoutingResult:
     """The cheapest plan found within `params.time_limit_s` wall seconds, model building
-    included. A problem without a plan is a result with `feasible` False and the reason."""
+    included. A problem without a plan is a result with `feasible` False and the reason.
+    `start` (used vehicle -> its stops) is a first plan for the search to improve."""
     started = time.monotonic()
     params = params or RoutingParams()
     refusal = _unservable(problem)
@@ -51,7 +54,7 @@ def solve_routing(problem: RoutingProblem, params: RoutingParams | None = None) 
         return _no_plan(refusal, started)
     if not problem.requests or not problem.vehicles:
         return _result(problem, {}, started)
-    plan = solve_ortools(problem, params, started + params.time_limit_s)
+    plan = solve_ortools(problem, params, started + params.time_limit_s, start)
     if plan is None:
         spent = time.monotonic() - started
         message = f"no feasible plan found (searched {spent:.2f} s of {params.time_limit_s:g} s)"
@@ -95,10 +98,9 @@ def _route(problem: RoutingProblem, v: int, stops: Stops) -> Route:
             on_board = [a + q for a, q in zip(on_board, req.load, strict=True)]
     visits = [Visit("start", vehicle.start, None, vehicle.available_from, tuple(on_board))]
     departure, here = vehicle.available_from, vehicle.start
-    for r, is_pickup in stops:
+    for k, (r, is_pickup) in enumerate(stops):
         req = problem.requests[r]
-        place = req.pickup if is_pickup else req.delivery
-        assert place is not None
+        place = problem.place((r, is_pickup))
         window = req.pickup_window if is_pickup else req.window
         arrival = departure + _travel(problem, here, place, vehicle)
         if window is not None:
@@ -107,7 +109,7 @@ def _route(problem: RoutingProblem, v: int, stops: Stops) -> Route:
         visits.append(Visit(kind, place, r, arrival, tuple(on_board)))
         sign = 1 if is_pickup else -1
         on_board = [a + sign * q for a, q in zip(on_board, req.load, strict=True)]
-        departure = arrival + (req.pickup_service if is_pickup else req.delivery_service)
+        departure = arrival + problem.service(stops, k)
         here = place
     end = departure + _travel(problem, here, vehicle.end, vehicle)
     visits.append(Visit("end", vehicle.end, None, end, tuple(on_board)))
@@ -144,7 +146,13 @@ def _objective(problem: RoutingProblem, routes: tuple[Route, ...], dropped: tupl
     )
     fixed = sum(problem.vehicles[route.vehicle].fixed_cost for route in routes)
     penalties = sum(problem.requests[r].drop_penalty or 0 for r in dropped)
-    return sum(route.distance for route in routes) + fixed + late + penalties
+    span = sum(_span(problem, route) for route in routes)
+    return sum(route.distance for route in routes) + fixed + late + penalties + span
+
+
+def _span(problem: RoutingProblem, route: Route) -> int:
+    """Cost of the time the vehicle is out, from leaving its start to reaching its end."""
+    return problem.span_cost * (route.visits[-1].arrival - route.visits[0].arrival)
 
 
 def check_routing(problem: RoutingProblem, result: RoutingResult) -> list[str]:
@@ -179,10 +187,12 @@ def check_routing(problem: RoutingProblem, result: RoutingResult) -> list[str]:
     )
     fixed = sum(problem.vehicles[route.vehicle].fixed_cost for route in result.routes)
     dropped = sum(problem.requests[r].drop_penalty or 0 for r in result.dropped)
-    if result.distance != distance or result.objective != distance + late + fixed + dropped:
+    span = sum(_span(problem, route) for route in result.routes)
+    total = distance + late + fixed + dropped + span
+    if result.distance != distance or result.objective != total:
         out.append(
             f"reported distance {result.distance} / objective {result.objective} != "
-            f"recomputed {distance} / {distance + late + fixed + dropped}"
+            f"recomputed {distance} / {total}"
         )
     return out
 
@@ -204,14 +214,15 @@ def _check_route(problem: RoutingProblem, route: Route) -> list[str]:
             load = [a + q for a, q in zip(load, req.load, strict=True)]
     picked: set[int] = set()
     metres = 0
-    for a, b in pairwise(visits):
+    stops = [(x.request, x.kind == "pickup") for x in visits if x.request is not None]
+    for k, (a, b) in enumerate(pairwise(visits)):
         leg = problem.travel(a.location, b.location, vehicle)
         step = problem.distances[a.location][b.location]
         if leg is None or step is None:
             out.append(f"vehicle {v}: drives {a.location} -> {b.location}, which cannot be driven")
             continue
         metres += step
-        leaves = a.arrival + _service(problem, a)
+        leaves = a.arrival + (0 if a.request is None else problem.service(stops, k - 1))
         if b.arrival < leaves + leg:
             out.append(
                 f"vehicle {v}: reaches {b.location} at {b.arrival}, "
@@ -252,10 +263,3 @@ def _check_visit(problem: RoutingProblem, v: int, visit: Visit, picked: set[int]
     if req.vehicles is not None and v not in req.vehicles:
         out.append(f"request {r}: served by vehicle {v}, not among {req.vehicles}")
     return out
-
-
-def _service(problem: RoutingProblem, visit: Visit) -> int:
-    if visit.request is None:
-        return 0
-    req = problem.requests[visit.request]
-    return req.pickup_service if visit.kind == "pickup" else req.delivery_service

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .driving import leg_seconds
 from .errors import InvalidProblemError
 
 Matrix = tuple[tuple[int | None, ...], ...]
@@ -34,8 +35,13 @@ class RoutingVehicle:
     available_from: int = 0
     #: objective units charged once if the vehicle is used
     fixed_cost: int = 0
+    #: drivers aboard (1 or 2): each leg then takes the breaks and rests of the driving
+    #: rules (`driving.leg_seconds`); None means no rules (textbook instances)
+    crew: int | None = None
 
     def __post_init__(self) -> None:
+        if self.crew is not None and self.crew not in (1, 2):
+            raise InvalidProblemError(f"a crew is 1 or 2 drivers, got {self.crew}")
         if not self.capacity or min(self.capacity) < 0:
             raise InvalidProblemError("a vehicle needs non-negative capacities")
         if not self.speed_factor > 0:
@@ -97,6 +103,12 @@ class RoutingProblem:
     requests: tuple[RoutingRequest, ...]
     #: no visit and no return later than this; None means no limit
     horizon: int | None = None
+    #: consecutive visits at one location are one stop: the service (loading, unloading)
+    #: is done once, at the last of them, so a truck loading three parcels at a depot
+    #: loads for 30 min, not 90. Off for textbook instances, where it is never so.
+    merge_stops: bool = False
+    #: objective units per time unit a used vehicle is out (start to end): vehicle-hours
+    span_cost: int = 0
 
     def __post_init__(self) -> None:
         n = len(self.distances)
@@ -104,6 +116,8 @@ class RoutingProblem:
         _check_matrix("durations", self.durations, n)
         if self.horizon is not None and self.horizon <= 0:
             raise InvalidProblemError(f"horizon must be positive, got {self.horizon}")
+        if self.span_cost < 0:
+            raise InvalidProblemError(f"span_cost must be >= 0, got {self.span_cost}")
         dims = {len(v.capacity) for v in self.vehicles} | {len(r.load) for r in self.requests}
         if len(dims) > 1:
             raise InvalidProblemError("every capacity and load needs the same number of values")
@@ -131,6 +145,7 @@ class RoutingProblem:
         """Whether time constrains or costs anything; if not, the engine ignores it."""
         return (
             self.horizon is not None
+            or self.span_cost > 0
             or any(v.available_from for v in self.vehicles)
             or any(
                 r.window is not None or r.pickup_window is not None or r.late_cost
@@ -139,11 +154,32 @@ class RoutingProblem:
         )
 
     def travel(self, a: int, b: int, vehicle: RoutingVehicle) -> int | None:
-        """Driving time of `vehicle` from location a to b; None if it cannot be driven."""
+        """Time of `vehicle` from location a to b, with the crew's breaks and rests;
+        None if it cannot be driven."""
         seconds = self.durations[a][b]
         if seconds is None or self.distances[a][b] is None:
             return None
-        return math.ceil(seconds / vehicle.speed_factor)
+        driving = math.ceil(seconds / vehicle.speed_factor)
+        return driving if vehicle.crew is None else leg_seconds(driving, vehicle.crew)
+
+    def place(self, stop: tuple[int, bool]) -> int:
+        """Location of a stop (request, True for its pickup / False for its delivery)."""
+        req = self.requests[stop[0]]
+        place = req.pickup if stop[1] else req.delivery
+        assert place is not None, "a pickup stop of a request without a pickup"
+        return place
+
+    def service(self, stops: Sequence[tuple[int, bool]], k: int) -> int:
+        """Service time at the k-th of a route's `stops`: nothing when stops merge and
+        the next stop is at the same location (the service is done there, once)."""
+        if (
+            self.merge_stops
+            and k + 1 < len(stops)
+            and self.place(stops[k + 1]) == self.place(stops[k])
+        ):
+            return 0
+        req = self.requests[stops[k][0]]
+        return req.pickup_service if stops[k][1] else req.delivery_service
 
     def allowed(self, r: int) -> tuple[int, ...]:
         """Vehicles that may serve request r: those allowed that can carry it alone."""

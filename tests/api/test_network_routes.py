@@ -23,7 +23,7 @@ from tests.api.api_support import Api, assert_problem, new_key
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEPOT = "D-HNI"
 HAZARD = "F01"
-#: Vietnam's bounding box (lat_min, lon_min, lat_max, lon_max), as network.geometry has it.
+#: Mainland Vietnam's bounding box (lat_min, lon_min, lat_max, lon_max): every road node is in it.
 VN_BBOX = (8.3, 102.1, 23.5, 109.6)
 
 

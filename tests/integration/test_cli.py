@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
 from typer.testing import CliRunner
 
@@ -94,3 +97,61 @@ def test_dispatch_with_confirm_stores_and_reserves_one_plan_in_one_step(env: Dat
     plans = c.get(f"/incidents/{incident['id']}/dispatch-plans").json()
     assert [p["status"] for p in plans] == ["confirmed"]
     assert again.exit_code == 1 and "replan" in again.output
+
+
+def _vietnam_clock(moment: str, fmt: str = "%m-%d %H:%M") -> str:
+    """An API time on Vietnamese clocks, read independently of the CLI's helper."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.fromisoformat(moment).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime(fmt)
+
+
+def _draft_plan(env: Database) -> tuple[str, dict[str, Any]]:
+    """Plan an incident with the CLI; returns its output and the plan as the API shows it."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    c = TestClient(create_app(Settings(database_url=env.url), database=env))
+    body = {"incident_type": "chemical_release", "level": "national"}
+    incident = c.post("/incidents", json={**body, "location": {"hazard_source": "F12"}}).json()
+    result = runner.invoke(app, ["dispatch", "--incident", str(incident["id"])])
+    assert result.exit_code == 0, result.output
+    (plan,) = c.get(f"/incidents/{incident['id']}/dispatch-plans").json()
+    return result.output, plan
+
+
+def test_dispatch_prints_its_times_in_vietnam_local_time(env: Database) -> None:
+    output, plan = _draft_plan(env)
+
+    assert plan["routes"]
+    assert "UTC+7" in output and "giờ VN" in output
+    assert " UTC)" not in output and "(UTC)" not in output
+    for route in plan["routes"]:
+        assert f"back {_vietnam_clock(route['returns_at'])}, giờ VN" in output
+        for stop in route["stops"]:
+            assert _vietnam_clock(stop["arrival"]) in output
+            assert _vietnam_clock(stop["departure"], "%H:%M") in output
+
+
+def test_a_plan_printed_at_80_columns_keeps_each_local_time_on_one_line(
+    env: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from api import cli
+
+    _, plan = _draft_plan(env)
+    out = io.StringIO()
+    monkeypatch.setattr(cli, "console", Console(file=out, width=80, color_system=None))
+
+    cli.print_plan(plan)
+
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for route in plan["routes"]:
+        for stop in route["stops"]:
+            assert _vietnam_clock(stop["arrival"]) in text

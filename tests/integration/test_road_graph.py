@@ -12,6 +12,7 @@ from network import (
     Closure,
     HazardZone,
     InvalidLocationError,
+    InvalidOverlayError,
     Overlay,
     RoadRouter,
     compute_coverage,
@@ -50,6 +51,8 @@ def test_the_bundled_graph_loads_and_every_node_is_inside_vietnam(router: RoadRo
     assert len(g.nodes) >= 100 and len(g.edges) >= 150
     assert all(e.length_km > 0 for e in g.edges.values())
     assert len(g.version) == 16
+    for node in g.nodes.values():
+        assert router.check_point(node.point) == node.province_code, node.id
 
 
 def test_every_depot_province_centre_and_hazard_source_has_a_node(router: RoadRouter) -> None:
@@ -97,8 +100,23 @@ def test_a_hazard_zone_around_a_city_keeps_through_traffic_out(router: RoadRoute
 def test_a_point_in_laos_or_far_out_at_sea_is_refused(router: RoadRouter) -> None:
     with pytest.raises(InvalidLocationError):
         router.snap((19.9, 102.2))  # Luang Prabang, Laos
-    with pytest.raises(InvalidLocationError):
+    with pytest.raises(InvalidLocationError, match="outside Vietnam"):
         router.snap((14.0, 109.5))  # the East Sea, ~100 km off the coast
+
+
+def test_a_zone_wholly_outside_vietnam_is_refused_and_one_off_its_coasts_is_not(
+    router: RoadRouter,
+) -> None:
+    with pytest.raises(InvalidOverlayError, match="outside Vietnam") as laos:
+        Overlay(zones=(HazardZone(centre=(19.9, 102.2), radius_km=5),)).check(router.graph)
+    assert laos.value.field == "centre"
+    pacific = HazardZone(polygon=((9.9, 119.9), (10.1, 119.9), (10.1, 120.1)))
+    with pytest.raises(InvalidOverlayError, match="outside Vietnam") as far:
+        Overlay(zones=(pacific,)).check(router.graph)
+    assert far.value.field == "polygon"
+    slick = HazardZone(centre=(10.2, 107.3), radius_km=10)  # ~20 km off Vũng Tàu
+    reef = HazardZone(polygon=((16.45, 111.55), (16.55, 111.55), (16.55, 111.65)))  # Hoàng Sa
+    Overlay(zones=(slick, reef)).check(router.graph)
 
 
 def test_coverage_finds_a_depot_for_every_province_within_a_day(router: RoadRouter) -> None:

@@ -79,17 +79,20 @@ def solved(problem: DispatchProblem, params: DispatchParams = FAST) -> DispatchP
 
 
 def test_the_nearest_depot_serves_first_and_the_rest_comes_late_from_further_away() -> None:
-    # 5 SCBA 1 h away, 10 SCBA 3 h away, 8 needed within 2 h at priority 1:
-    # best is 5 on time from A and 3 one hour late from B = 3 unit-hours.
+    # 5 SCBA 1 h away, 10 SCBA 3 h away, 8 needed within 2 h at priority 1: the best plan
+    # lands 5 at 1 h and 3 at 3 h = 14 unit-hours, which is also the bound.
     problem = line_problem(
         a_stock={"SCBA": 5}, b_stock={"SCBA": 10}, demands=[Demand("SCBA", 8, 2 * H, priority=1)]
     )
     plan = solved(problem)
-    assert plan.objective == pytest.approx(3.0)
-    assert plan.bound is not None and plan.bound <= plan.objective + 1e-6
-    assert plan.status == "optimal"  # the routes reach the allocation's lower bound
+    assert plan.objective == pytest.approx(14.0)
+    assert plan.bound == pytest.approx(14.0)
+    assert plan.status == "optimal"  # every unit lands at its bound
     (f,) = plan.fulfilment
     assert (f.met, f.met_on_time) == (8, 5)
+    assert (f.first_arrival, f.last_arrival, f.earliest) == (H, 3 * H, 3 * H)
+    assert f.within_bound == 8 and plan.within_bound_share == 1.0
+    assert "comes from B, 3.0 h away" in f.reason
     assert plan.unmet == ()
 
 
@@ -102,17 +105,18 @@ def test_the_objective_equals_a_brute_force_over_every_split() -> None:
     plan = solved(problem)
     horizon_h = FAST.horizon_s / 3600
     best = math.inf
-    # A is 1 h from the site, B 3 h: SCBA from B are 1 h late (due 2 h); Level A suits from
-    # B stand in for Level B at a 1 h penalty; unmet units cost twice the horizon.
+    # A is 1 h from the site, B 3 h: each unit costs its weight times the hours until it
+    # lands; Level A suits from B stand in for Level B at a 1 h penalty; unmet units cost
+    # twice the horizon.
     for a_scba, b_scba, a_suit, b_suit in itertools.product(
         range(5), range(10), range(4), range(7)
     ):
         if a_scba + b_scba > 7 or a_suit + b_suit > 6:
             continue
-        cost = 2 * (b_scba * 1 + (7 - a_scba - b_scba) * 2 * horizon_h)
-        cost += 1 * (b_suit * 1 + (6 - a_suit - b_suit) * 2 * horizon_h)
+        cost = 2 * (a_scba * 1 + b_scba * 3 + (7 - a_scba - b_scba) * 2 * horizon_h)
+        cost += 1 * (a_suit * 1 + b_suit * (3 + 1) + (6 - a_suit - b_suit) * 2 * horizon_h)
         best = min(best, cost)
-    assert best == 9
+    assert best == 41
     assert plan.objective == pytest.approx(best)
 
 

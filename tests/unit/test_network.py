@@ -125,6 +125,63 @@ def test_a_polygon_zone_that_a_road_crosses_closes_that_road(router: RoadRouter)
     assert route is not None and route.nodes == ["A", "D", "C"]
 
 
+def test_a_polygon_zone_crossed_between_two_of_its_corners_closes_the_road() -> None:
+    # A diamond whose corners all lie off the segment, which enters by one edge and
+    # leaves by another: no end inside, no corner on it.
+    diamond = HazardZone(polygon=((10.0, 106.03), (10.02, 106.05), (10.0, 106.07), (9.98, 106.05)))
+    assert diamond.crosses((10.0, 106.0), (10.0, 106.1))
+    assert not diamond.crosses((10.03, 106.0), (10.03, 106.1))
+    assert diamond.contains((10.0, 106.05)) and not diamond.contains((10.0, 106.08))
+
+
+def test_a_road_through_the_notch_of_a_concave_zone_is_not_crossed() -> None:
+    # A U open to the north; the road runs north-south through the notch.
+    u = HazardZone(
+        polygon=(
+            (10.0, 106.0),
+            (10.0, 106.3),
+            (10.3, 106.3),
+            (10.3, 106.2),
+            (10.1, 106.2),
+            (10.1, 106.1),
+            (10.3, 106.1),
+            (10.3, 106.0),
+        )
+    )
+    assert not u.crosses((10.35, 106.15), (10.15, 106.15))
+    assert u.crosses((10.35, 106.15), (10.05, 106.15))
+    assert not u.contains((10.2, 106.15)) and u.contains((10.2, 106.05))
+
+
+def test_a_circle_zone_closes_a_road_passing_within_its_radius() -> None:
+    zone = HazardZone(centre=(10.0, 106.05), radius_km=2.0)
+    assert zone.crosses((10.0135, 106.0), (10.0135, 106.1))  # passes 1.5 km north
+    assert not zone.crosses((10.0225, 106.0), (10.0225, 106.1))  # passes 2.5 km north
+
+
+@pytest.mark.parametrize(
+    ("polygon", "says"),
+    [
+        (((10.0, 106.0), (10.1, 106.1), (10.0, 106.1), (10.1, 106.0)), "edges cross"),
+        (((10.0, 106.0), (10.05, 106.05), (10.1, 106.1)), "zero area"),
+        (((10.0, 106.0), (10.05, 106.05), (10.1, 106.1), (10.0, 106.0)), "zero area"),
+    ],
+    ids=["bow tie", "three points on a line", "closed line"],
+)
+def test_a_self_intersecting_or_flat_polygon_is_refused_naming_the_polygon(
+    polygon: tuple[tuple[float, float], ...], says: str
+) -> None:
+    with pytest.raises(InvalidOverlayError, match=says) as refused:
+        HazardZone(polygon=polygon)
+    assert refused.value.field == "polygon"
+
+
+def test_the_bow_tie_refusal_says_where_its_edges_cross() -> None:
+    bow_tie = ((10.0, 106.0), (10.1, 106.1), (10.0, 106.1), (10.1, 106.0))
+    with pytest.raises(InvalidOverlayError, match=r"at \(10\.05, 106\.05\)"):
+        HazardZone(polygon=bow_tie)
+
+
 def test_an_empty_polygon_or_a_bad_radius_is_refused() -> None:
     with pytest.raises(InvalidOverlayError):
         HazardZone(polygon=())

@@ -1,0 +1,177 @@
+"""Why a demand line is slower than its bound, late, or not met, in a logistics
+officer's words: no free vehicle at the depot holding it, stock only far away, the
+nearer stock gone to another incident, a reserve floor, second trips, a closure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .dispatch_bounds import Source, rule_limit, sources, straight_seconds
+from .dispatch_model import (
+    Demand,
+    DispatchParams,
+    DispatchProblem,
+    IncidentDemand,
+    PickLine,
+    Unmet,
+    VehicleRoute,
+)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Units of one item from one depot that land on site at `at` on `vehicle`."""
+
+    depot: str
+    item: str
+    quantity: int
+    at: int
+    vehicle: str
+
+
+def _h(seconds: int) -> str:
+    return f"{seconds / 3600:.1f} h"
+
+
+def explain_line(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    inc: IncidentDemand,
+    dem: Demand,
+    landed: list[Landing],
+    bound: int | None,
+    taken: list[tuple[Source, int]],
+    routes: list[VehicleRoute],
+    picks: list[PickLine],
+) -> str:
+    """The reasons, joined; empty when every unit lands within the bound rule and on time."""
+    name = problem.items[dem.item].name
+    reasons: list[str] = []
+    if bound is not None and bound > dem.required_by:
+        last = max((s for s, _ in taken), key=lambda s: s.arrival)
+        where = "stock only" if len(taken) == 1 else "not enough stock nearer: the rest"
+        reasons.append(
+            f"{where} comes from {last.depot}, {_h(last.arrival)} away even straight to the "
+            f"site, later than the {name} is needed"
+        )
+        reasons += _closures(problem, params, inc, last)
+    slow = [x for x in landed if bound is not None and x.at > rule_limit(bound)]
+    if slow:
+        reasons += _slow(problem, inc, dem, slow, taken, routes, picks)
+    return "; ".join(dict.fromkeys(reasons))
+
+
+def _slow(
+    problem: DispatchProblem,
+    inc: IncidentDemand,
+    dem: Demand,
+    slow: list[Landing],
+    taken: list[tuple[Source, int]],
+    routes: list[VehicleRoute],
+    picks: list[PickLine],
+) -> list[str]:
+    out: list[str] = []
+    homes = {r.vehicle: r.depot for r in routes}
+    by_vehicle = {r.vehicle: r for r in routes}
+    nearest = {s.depot for s, _ in taken}
+    sent_here: dict[str, int] = defaultdict(int)
+    for x in slow:
+        sent_here[x.depot] += x.quantity
+    for x in slow:
+        home = homes.get(x.vehicle, "")
+        if home != x.depot:
+            out.append(f"no free vehicle at {x.depot}: {x.vehicle} came from {home}")
+        elif _earlier_delivery(by_vehicle[x.vehicle], x.at):
+            fleet = [v for v in problem.vehicles if v.depot == x.depot]
+            out.append(f"{x.depot}'s {len(fleet)} vehicles make more than one trip to carry it all")
+    for s, _qty in taken:
+        if s.depot in sent_here or s.depot not in nearest:
+            continue
+        gone = [p for p in picks if (p.depot, p.item) == (s.depot, s.item) and p.incident != inc.id]
+        if gone:
+            others = sorted({p.incident for p in gone})
+            out.append(f"{s.depot}'s {s.item} went to incident {', '.join(others)} first")
+        elif not any(v.depot == s.depot for v in problem.vehicles):
+            out.append(f"no vehicle at {s.depot}: its {s.item} waits for one from elsewhere")
+    if not out:
+        out.append("the vehicles serve other stops first on the way")
+    del dem
+    return out
+
+
+def _earlier_delivery(route: VehicleRoute, at: int) -> bool:
+    return any(s.kind == "delivery" and s.departure < at for s in route.stops)
+
+
+def _closures(
+    problem: DispatchProblem, params: DispatchParams, inc: IncidentDemand, nearest: Source
+) -> list[str]:
+    if problem.open_seconds is None:
+        return []
+    depot = problem.depot(nearest.depot)
+    open_roads = straight_seconds(
+        problem, params, depot.location, inc.location, problem.open_seconds
+    )
+    if open_roads is None or open_roads >= nearest.arrival - 15 * 60:
+        return []
+    return [f"closures add {_h(nearest.arrival - open_roads)} to the road from {nearest.depot}"]
+
+
+def explain_unmet(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    unmet: list[Unmet],
+    picks: list[PickLine],
+) -> list[Unmet]:
+    """Fill in the reason of every unmet line that has none."""
+    return [
+        u if u.reason else Unmet(u.incident, u.item, u.quantity, _why_short(problem, params, u))
+        for u in unmet
+    ]
+
+
+def _why_short(problem: DispatchProblem, params: DispatchParams, u: Unmet) -> str:
+    spec = problem.items[u.item]
+    inc = problem.incident(u.incident)
+    candidates = [u.item, *spec.substitutes]
+    names = spec.name + (" or an allowed substitute" if spec.substitutes else "")
+    holders = [d for d in problem.depots if any(d.available(c) > 0 for c in candidates)]
+    if not holders:
+        return f"no usable {names} in any depot (expired, quarantined or out of stock)"
+    reach = [
+        (straight_seconds(problem, params, d.location, inc.location, problem.seconds), d)
+        for d in holders
+    ]
+    reachable = [(t, d) for t, d in reach if t is not None]
+    if not reachable:
+        return (
+            f"the depots holding usable {names} cannot reach the site "
+            "(roads closed, hazard zones, or no road link)"
+        )
+    if not inc.national:
+        beyond = sorted((t, d.code) for t, d in reachable if t > params.provincial_reach_s)
+        floors = sum(d.reserve_floor.get(c, 0) for _, d in reachable for c in candidates)
+        if beyond and not sources(problem, params, inc, u.item):
+            return (
+                f"the nearest usable {names} is at {beyond[0][1]}, {_h(beyond[0][0])} away, "
+                f"beyond the {_h(params.provincial_reach_s)} reach of a provincial-level "
+                "response; a national-level incident would draw on it"
+            )
+        if floors:
+            extra = (
+                f"; more is at {beyond[0][1]}, beyond the {_h(params.provincial_reach_s)} "
+                "reach of a provincial-level response"
+                if beyond
+                else ""
+            )
+            return (
+                f"the rest of the usable {names} in reach is held back by depot reserve floors "
+                f"({floors} units kept for their own areas; a national-level incident may "
+                f"draw on them){extra}"
+            )
+    total = sum(d.available(c) for _, d in reachable for c in candidates)
+    return (
+        f"only {total} usable {names} in reach, shared with other incidents of higher "
+        "priority or earlier need"
+    )
