@@ -29,8 +29,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.dispatch_problem import build_problem, load_crews
+from api.network_service import RoadContext
 from api.services import Database, init_database
 from api.settings import Settings
+from inventory.ledger import utcnow
+from network import NO_OVERLAY
+from optimizer import DispatchParams
+
+from .dispatch_ceiling import within_ceiling
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -61,12 +68,19 @@ class Row:
     wall_s: float = 0.0
     first_h: float | None = None
     last_h: float | None = None
+    #: the best share within the bound rule any plan could reach (an upper bound)
+    ceiling: float | None = None
     error: str = ""
 
     @property
     def meets(self) -> bool:
         within = self.within_share is None or self.within_share >= WITHIN_TARGET
         return self.status < 300 and within and self.far_vehicles == 0
+
+    @property
+    def out_of_reach(self) -> bool:
+        """Below the target only where no plan could reach it."""
+        return self.ceiling is not None and self.ceiling < WITHIN_TARGET
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -112,14 +126,37 @@ def _weights() -> dict[str, float]:
     return {r["code"]: float(r["unit_weight_kg"]) for r in _csv("items.csv")}
 
 
-def plan_one(seeded: Path, case: Case, weights: dict[str, float]) -> Row:
+def _ceiling(
+    db: Database, road: RoadContext, settings: Settings, plan: dict[str, Any]
+) -> float | None:
+    """The best share within the bound rule any plan could reach (bench/dispatch_ceiling.py),
+    on the problem the plan was solved from, counting the lines the plan fully met."""
+    uow = db.uow()
+    with uow.reading():
+        incidents = [uow.incidents.get(i) for i in plan["incidents"]]
+        snapshot = uow.plans.snapshot(incidents, utcnow(), [])
+    problem, _ = build_problem(
+        snapshot,
+        road.router,
+        NO_OVERLAY,
+        national_level=settings.national_level,
+        crews=load_crews(DATA),
+    )
+    full = [
+        (str(f["incident"]), f["item"]) for f in plan["fulfilment"] if f["met"] == f["quantity"]
+    ]
+    return within_ceiling(problem, DispatchParams(), full)
+
+
+def plan_one(seeded: Path, case: Case, weights: dict[str, float], road: RoadContext) -> Row:
     """Declare the incident on a fresh copy of the seeded database and plan it."""
     work = Path(tempfile.mkdtemp(prefix="chemdepot-sweep-"))
+    db = Database(f"sqlite:///{work / 'db.sqlite'}")
     try:
         shutil.copy(seeded, work / "db.sqlite")
         url = f"sqlite:///{work / 'db.sqlite'}"
-        db = Database(url)
-        client = TestClient(create_app(Settings(database_url=url, data_dir=DATA), database=db))
+        settings = Settings(database_url=url, data_dir=DATA)
+        client = TestClient(create_app(settings, database=db))
         body = {
             "incident_type": case.incident_type,
             "level": case.level,
@@ -135,13 +172,15 @@ def plan_one(seeded: Path, case: Case, weights: dict[str, float]) -> Row:
         started = time.perf_counter()
         resp = client.post(f"/incidents/{resp.json()['id']}/dispatch-plans", json={})
         wall = time.perf_counter() - started
-        db.dispose()
         if resp.status_code >= 300:
             return Row(
                 case.name, case.template, resp.status_code, error=resp.json().get("detail", "")
             )
-        return _row(case, resp.json(), wall, weights)
+        row = _row(case, resp.json(), wall, weights)
+        row.ceiling = _ceiling(db, road, settings, resp.json())
+        return row
     finally:
+        db.dispose()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -186,7 +225,8 @@ def _hours(stamp: str) -> float:
 def render(rows: list[Row]) -> None:
     head = (
         f"{'case':28} {'template':34} {'met':>6} {'within':>7} {'far':>4} {'veh':>4} "
-        f"{'km':>8} {'km/t':>7} {'first h':>8} {'last h':>7} {'solve s':>8} {'wall s':>7}"
+        f"{'ceil':>6} {'km':>8} {'km/t':>7} {'first h':>8} {'last h':>7} {'solve s':>8} "
+        f"{'wall s':>7}"
     )
     print(head)
     print("-" * len(head))
@@ -198,11 +238,12 @@ def render(rows: list[Row]) -> None:
         kpt = "-" if r.km_per_tonne is None else f"{r.km_per_tonne:.0f}"
         first = "-" if r.first_h is None else f"{r.first_h:.2f}"
         last = "-" if r.last_h is None else f"{r.last_h:.2f}"
-        flag = "" if r.meets else "  <- misses"
+        ceil = "-" if r.ceiling is None else f"{r.ceiling:.3f}"
+        flag = "" if r.meets else ("  <- below; out of reach" if r.out_of_reach else "  <- misses")
         print(
             f"{r.case[:28]:28} {r.template[:34]:34} {r.met_share:6.3f} {within:>7} "
-            f"{r.far_vehicles:4d} {r.vehicles:4d} {r.km:8.1f} {kpt:>7} {first:>8} {last:>7} "
-            f"{r.solve_s:8.3f} {r.wall_s:7.3f}{flag}"
+            f"{r.far_vehicles:4d} {r.vehicles:4d} {ceil:>6} {r.km:8.1f} {kpt:>7} {first:>8} "
+            f"{last:>7} {r.solve_s:8.3f} {r.wall_s:7.3f}{flag}"
         )
     ok = [r for r in rows if r.status < 300]
     print()
@@ -226,6 +267,15 @@ def render(rows: list[Row]) -> None:
         f"max {max(walls):.3f} s; solver median {statistics.median(solves):.3f} s"
     )
     print(f"plans meeting both targets: {sum(r.meets for r in ok)} of {len(ok)}")
+    below = [r for r in ok if r.within_share is not None and r.within_share < WITHIN_TARGET]
+    if below:
+        reach = [r for r in below if r.out_of_reach]
+        ratios = [r.within_share / r.ceiling for r in below if r.within_share and r.ceiling]
+        print(
+            f"below {WITHIN_TARGET:.0%}: {len(below)} plans; in {len(reach)} of them no plan can "
+            f"reach it (ceiling < {WITHIN_TARGET:.0%}); share / ceiling median "
+            f"{statistics.median(ratios):.3f}, worst {min(ratios):.3f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,10 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seeded_dir / "seeded.sqlite"
         init_database(Settings(database_url=f"sqlite:///{seeded}", data_dir=DATA))
         weights = _weights()
+        road = RoadContext.load(DATA)
         rows = []
         for n, case in enumerate(cases(args.samples, args.seed, only), 1):
             print(f"[{n}] {case.name} {case.template}", file=sys.stderr, flush=True)
-            rows.append(plan_one(seeded, case, weights))
+            rows.append(plan_one(seeded, case, weights, road))
         render(rows)
         if args.json:
             args.json.write_text(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from .dispatch_bounds import earliest, rule_limit, sources
 from .dispatch_model import DispatchParams, DispatchProblem, Vehicle
 from .driving import leg_seconds
 
@@ -32,6 +33,13 @@ WAVES = 3
 #: of the plan's time limit
 MIP_GAP = 0.01
 TIME_SHARE = 0.5
+#: a unit whose wave lands after its line's bound rule (max(30 min, 25 %) after the
+#: earliest the whole line could be there) costs this many hours more: of two loads that
+#: land equally early, the one still inside its line's bound goes first. Measured on the
+#: Nghi Sơn oil spill (national): 6 h raised the share within the bound from 0.876 to 0.890
+#: for 1.6 % more objective; 24 h gave 0.915 for 13 % more, which buys the metric with the
+#: arrival times it stands for
+BEYOND_BOUND_H = 6.0
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,18 @@ class _Model:
         #: (depot, line, item, wave) -> (column, substitute rank, arrival)
         self.x: dict[tuple[str, int, str, int], tuple[int, int, int]] = {}
         self.fleets = fleets(problem)
+        #: per line, the latest a unit may land and count as within its bound
+        self.limits = {
+            n: rule_limit(bound)
+            for n, line in enumerate(lines)
+            if (
+                bound := earliest(
+                    sources(problem, params, problem.incident(line.incident), line.item),
+                    line.quantity,
+                )[0]
+            )
+            is not None
+        }
 
     def solve(self) -> Allocation:
         trips = self._add_shipments()
@@ -320,6 +340,8 @@ class _Model:
                     for wave in range(WAVES + 1):
                         arrival = first + wave * round_trip
                         cost = line.weight * (arrival / 3600 + params.substitute_penalty_h * rank)
+                        if arrival > self.limits.get(n, arrival):
+                            cost += line.weight * BEYOND_BOUND_H
                         col = self.m.col(cost, most)
                         self.x[(depot.code, n, item, wave)] = (col, rank, arrival)
                         trips[key][1].append((col, most))

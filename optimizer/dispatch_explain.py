@@ -94,6 +94,13 @@ def _slow(
             out.append(f"{s.depot}'s {s.item} went to incident {', '.join(others)} first")
         elif not any(v.depot == s.depot for v in problem.vehicles):
             out.append(f"no vehicle at {s.depot}: its {s.item} waits for one from elsewhere")
+        else:
+            own = [v.id for v in problem.vehicles if v.depot == s.depot]
+            if all(v in by_vehicle for v in own):
+                out.append(
+                    f"{s.depot}'s {len(own)} vehicles all carry other goods first; "
+                    f"its {s.item} would land later than from farther away"
+                )
     if not out:
         out.append("the vehicles serve other stops first on the way")
     del dem

@@ -1,0 +1,180 @@
+"""The ceiling of the bound rule: the largest share of priority-weighted units that any
+plan could land within max(30 min, 25 %) after their line's bound, with the vehicles and
+stock there are. A line's bound ignores vehicles and their capacity, so where the nearest
+depot holds more than its fleet carries in one wave the 95 % target can be out of reach for
+every plan; this says by how much.
+
+A relaxation solved by HiGHS (whole units, fractional trips), so its optimum, or its dual
+bound when the time limit ends the search, is an upper bound on what a plan can reach:
+- trip k of vehicle v from depot d to site s lands no earlier than `_landing` says: the
+  first straight from its home; a later one after the fastest cycle it could have driven
+  before, then the leg from the nearest site to d, loading, the drive to s, unloading (each
+  leg with its crew's breaks, the day's rest across legs ignored);
+- a trip carries no more than the vehicle holds (weight and volume), and each trip slot k of
+  a vehicle goes to one depot and site at most (fractionally);
+- units of a line count only on trips landing within its limit, from depots holding the
+  item or a substitute (reserve floors and reach apply to provincial incidents as in the
+  plan), and no more than the stock or the line's quantity."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+import highspy
+import numpy as np
+
+from optimizer.dispatch_bounds import line_bounds, rule_limit, sources
+from optimizer.dispatch_model import DispatchParams, DispatchProblem, Vehicle
+from optimizer.driving import leg_seconds
+
+Line = tuple[str, str]  # (incident, item)
+#: HiGHS's time for the ceiling; a search it ends still leaves a valid (looser) bound
+TIME_LIMIT_S = 5.0
+
+
+def _leg(problem: DispatchProblem, a: int, b: int, v: Vehicle) -> int | None:
+    t = problem.seconds[a][b]
+    return None if t is None else leg_seconds(math.ceil(t / v.speed_factor), v.crew)
+
+
+def _landing(
+    problem: DispatchProblem, params: DispatchParams, v: Vehicle, sites: list[int], limit: int
+) -> dict[tuple[int, int, int], int]:
+    """(depot index, site, k) -> earliest landing of trip k, for trips landing by `limit`."""
+    home = problem.depot(v.depot).location
+    serve = params.load_seconds + params.unload_seconds
+    first: dict[tuple[int, int], int] = {}
+    later: dict[tuple[int, int], int] = {}
+    for n, d in enumerate(problem.depots):
+        for s in sites:
+            a, b = _leg(problem, home, d.location, v), _leg(problem, d.location, s, v)
+            if a is None or b is None:
+                continue
+            first[(n, s)] = v.available_from + a + b + serve
+            back = [_leg(problem, s2, d.location, v) for s2 in sites]
+            reach = min((x for x in back if x is not None), default=None)
+            if reach is not None:
+                later[(n, s)] = reach + b + serve
+    if not first or not later:
+        return {(n, s, 1): t for (n, s), t in first.items() if t <= limit}
+    start, cycle = min(first.values()), min(later.values())
+    out = {}
+    for (n, s), t in first.items():
+        if t <= limit:
+            out[(n, s, 1)] = t
+        k = 2
+        while (t := start + (k - 2) * cycle + later.get((n, s), limit + 1)) <= limit:
+            out[(n, s, k)] = t
+            k += 1
+    return out
+
+
+def within_ceiling(
+    problem: DispatchProblem, params: DispatchParams, lines: Iterable[Line]
+) -> float | None:
+    """The best share of priority-weighted units of `lines` (the fully met ones) that any
+    plan could land within their bound rule; None if there are none."""
+    counted = set(lines)
+    bounds = line_bounds(problem, params)
+    limits = {k: rule_limit(b) for k, (b, _) in bounds.items() if b is not None and k in counted}
+    if not limits:
+        return None
+    sites = sorted({problem.incident(i).location for i, _ in limits})
+    horizon = max(limits.values())
+    cols: list[float] = []
+    upper: list[float] = []
+    rows: list[tuple[float, list[int], list[float]]] = []
+    weight = {
+        (inc.id, dem.item): (dem.priority * inc.priority, dem.quantity, inc)
+        for inc in problem.incidents
+        for dem in inc.demands
+    }
+    held = {line: list(sources(problem, params, weight[line][2], line[1])) for line in limits}
+    units: list[int] = []  # whole units: a 2.5 t truck carries 6 sections of 375 kg, not 6.7
+    per_line: dict[Line, list[int]] = defaultdict(list)
+    per_stock: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
+    for v in problem.vehicles:
+        slots: dict[int, list[int]] = defaultdict(list)
+        for (n, s, k), at in _landing(problem, params, v, sites, horizon).items():
+            depot = problem.depots[n]
+            cap_kg: list[tuple[int, float]] = []
+            cap_m3: list[tuple[int, float]] = []
+            y = len(cols)
+            cols.append(0.0)
+            upper.append(1.0)
+            slots[k].append(y)
+            for line, limit in limits.items():
+                w, _q, inc = weight[line]
+                if inc.location != s or at > limit:
+                    continue
+                for src in held[line]:
+                    if src.depot != depot.code:
+                        continue
+                    z = len(cols)
+                    units.append(z)
+                    cols.append(float(w))
+                    upper.append(float(src.quantity))
+                    per_line[line].append(z)
+                    per_stock[(depot.code, src.item, inc.national)].append(z)
+                    spec = problem.items[src.item]
+                    cap_kg.append((z, spec.unit_weight_kg))
+                    cap_m3.append((z, spec.unit_volume_m3))
+            rows.append(
+                (0.0, [z for z, _ in cap_kg] + [y], [c for _, c in cap_kg] + [-v.capacity_kg])
+            )
+            rows.append(
+                (0.0, [z for z, _ in cap_m3] + [y], [c for _, c in cap_m3] + [-v.capacity_m3])
+            )
+        for ys in slots.values():
+            rows.append((1.0, ys, [1.0] * len(ys)))
+    for line, zs in per_line.items():
+        rows.append((float(weight[line][1]), zs, [1.0] * len(zs)))
+    for (code, item, national), zs in per_stock.items():
+        depot = problem.depot(code)
+        usable = depot.available(item) - (0 if national else depot.reserve_floor.get(item, 0))
+        rows.append((float(max(0, usable)), zs, [1.0] * len(zs)))
+    total = sum(weight[k][0] * weight[k][1] for k in limits)
+    return round(_maximise(cols, upper, rows, units) / total, 4) if total else None
+
+
+def _maximise(
+    cost: list[float],
+    upper: list[float],
+    rows: list[tuple[float, list[int], list[float]]],
+    integer: list[int],
+) -> float:
+    """The MIP's dual bound: an upper bound on the optimum even if the time limit ends the
+    search first."""
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("time_limit", TIME_LIMIT_S)
+    n = len(cost)
+    empty = np.zeros(0, dtype=np.int32)
+    h.addCols(n, np.asarray(cost), np.zeros(n), np.asarray(upper), 0, empty, empty, np.zeros(0))
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    for _hi, cols, coefs in rows:
+        starts.append(len(index))
+        index += cols
+        value += coefs
+    h.addRows(
+        len(rows),
+        np.full(len(rows), -highspy.kHighsInf),
+        np.asarray([r[0] for r in rows], dtype=np.float64),
+        len(index),
+        np.asarray(starts, dtype=np.int32),
+        np.asarray(index, dtype=np.int32),
+        np.asarray(value, dtype=np.float64),
+    )
+    if integer:
+        kinds = np.full(len(integer), highspy.HighsVarType.kInteger)
+        h.changeColsIntegrality(len(integer), np.asarray(integer, dtype=np.int32), kinds)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.run()
+    info = h.getInfo()
+    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        return float(info.objective_function_value)
+    return float(info.mip_dual_bound)
