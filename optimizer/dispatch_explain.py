@@ -58,14 +58,14 @@ def explain_line(
         reasons += _closures(problem, params, inc, last)
     slow = [x for x in landed if bound is not None and x.at > rule_limit(bound)]
     if slow:
-        reasons += _slow(problem, inc, dem, slow, taken, routes, picks)
+        reasons += _slow(problem, inc, landed, slow, taken, routes, picks)
     return "; ".join(dict.fromkeys(reasons))
 
 
 def _slow(
     problem: DispatchProblem,
     inc: IncidentDemand,
-    dem: Demand,
+    landed: list[Landing],
     slow: list[Landing],
     taken: list[tuple[Source, int]],
     routes: list[VehicleRoute],
@@ -74,10 +74,9 @@ def _slow(
     out: list[str] = []
     homes = {r.vehicle: r.depot for r in routes}
     by_vehicle = {r.vehicle: r for r in routes}
-    nearest = {s.depot for s, _ in taken}
-    sent_here: dict[str, int] = defaultdict(int)
-    for x in slow:
-        sent_here[x.depot] += x.quantity
+    sent: dict[str, int] = defaultdict(int)
+    for x in landed:
+        sent[x.depot] += x.quantity
     for x in slow:
         home = homes.get(x.vehicle, "")
         if home != x.depot:
@@ -85,8 +84,8 @@ def _slow(
         elif _earlier_delivery(by_vehicle[x.vehicle], x.at):
             fleet = [v for v in problem.vehicles if v.depot == x.depot]
             out.append(f"{x.depot}'s {len(fleet)} vehicles make more than one trip to carry it all")
-    for s, _qty in taken:
-        if s.depot in sent_here or s.depot not in nearest:
+    for s, qty in taken:
+        if sent[s.depot] >= qty:  # the nearer depot sent what the bound took from it
             continue
         gone = [p for p in picks if (p.depot, p.item) == (s.depot, s.item) and p.incident != inc.id]
         if gone:
@@ -98,12 +97,11 @@ def _slow(
             own = [v.id for v in problem.vehicles if v.depot == s.depot]
             if all(v in by_vehicle for v in own):
                 out.append(
-                    f"{s.depot}'s {len(own)} vehicles all carry other goods first; "
-                    f"its {s.item} would land later than from farther away"
+                    f"{s.depot} holds {s.quantity} {s.item} but its {len(own)} vehicles, all "
+                    f"loaded, take {sent[s.depot]} of them; the rest comes from farther away"
                 )
     if not out:
         out.append("the vehicles serve other stops first on the way")
-    del dem
     return out
 
 
