@@ -30,6 +30,11 @@ class Parcel:
         return min(a.line.required_by for a, _ in self.lines)
 
     @property
+    def wave(self) -> int:
+        """When the allocation expects the parcel to land (its earliest wave)."""
+        return min(a.arrival for a, _ in self.lines)
+
+    @property
     def weighted_units(self) -> int:
         return sum(a.line.weight * q for a, q in self.lines)
 

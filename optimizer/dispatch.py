@@ -79,7 +79,9 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
         remaining, improvement_rate=IMPROVEMENT_RATE, improvement_window=IMPROVEMENT_WINDOW
     )
     routing = _routing_problem(problem, params, parcels, trucks, allowed)
-    urgent = sorted(range(len(parcels)), key=lambda i: (-parcels[i].weighted_units, i))
+    urgent = sorted(
+        range(len(parcels)), key=lambda i: (parcels[i].wave, -parcels[i].weighted_units, i)
+    )
     result = solve_routing(routing, search, first_plan(routing, urgent))
     notes: list[str] = []
     if not result.feasible or (parcels and not trucks):
