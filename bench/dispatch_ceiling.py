@@ -21,12 +21,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-from optimizer.dispatch_bounds import line_bounds, rule_limit, sources
-from optimizer.dispatch_model import DispatchParams, DispatchProblem, Vehicle
+from optimizer.dispatch_bounds import Source, line_bounds, rule_limit, sources
+from optimizer.dispatch_model import DispatchParams, DispatchProblem, IncidentDemand, Vehicle
 from optimizer.driving import leg_seconds
 
 Line = tuple[str, str]  # (incident, item)
@@ -71,6 +72,63 @@ def _landing(
     return out
 
 
+@dataclass
+class _Model:
+    """Columns (cost, upper bound), rows (upper bound, columns, coefficients) and which
+    columns are whole units, with the unit columns per line and per stock."""
+
+    cols: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    rows: list[tuple[float, list[int], list[float]]] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
+    per_line: dict[Line, list[int]] = field(default_factory=lambda: defaultdict(list))
+    per_stock: dict[tuple[str, str, bool], list[int]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def col(self, cost: float, upper: float) -> int:
+        self.cols.append(cost)
+        self.upper.append(upper)
+        return len(self.cols) - 1
+
+
+Weights = dict[Line, tuple[int, int, IncidentDemand]]  # line -> (weight, quantity, incident)
+
+
+def _trip(
+    m: _Model,
+    problem: DispatchProblem,
+    v: Vehicle,
+    trip: tuple[int, int, int],
+    limits: dict[Line, int],
+    weight: Weights,
+    held: dict[Line, list[Source]],
+) -> int:
+    """One possible trip (depot index, site, landing time) of vehicle v: a column for how
+    much of it is used, one per line and item it could carry in time, its capacity rows."""
+    n, site, at = trip
+    depot = problem.depots[n]
+    y = m.col(0.0, 1.0)
+    loads: list[tuple[int, float, float]] = []
+    for line, limit in limits.items():
+        w, _q, inc = weight[line]
+        if inc.location != site or at > limit:
+            continue
+        for src in held[line]:
+            if src.depot != depot.code:
+                continue
+            z = m.col(float(w), float(src.quantity))
+            m.units.append(z)
+            m.per_line[line].append(z)
+            m.per_stock[(depot.code, src.item, inc.national)].append(z)
+            spec = problem.items[src.item]
+            loads.append((z, spec.unit_weight_kg, spec.unit_volume_m3))
+    cols = [z for z, _, _ in loads] + [y]
+    m.rows.append((0.0, cols, [kg for _, kg, _ in loads] + [-v.capacity_kg]))
+    m.rows.append((0.0, cols, [m3 for _, _, m3 in loads] + [-v.capacity_m3]))
+    return y
+
+
 def within_ceiling(
     problem: DispatchProblem, params: DispatchParams, lines: Iterable[Line]
 ) -> float | None:
@@ -82,61 +140,28 @@ def within_ceiling(
     if not limits:
         return None
     sites = sorted({problem.incident(i).location for i, _ in limits})
-    horizon = max(limits.values())
-    cols: list[float] = []
-    upper: list[float] = []
-    rows: list[tuple[float, list[int], list[float]]] = []
-    weight = {
+    weight: Weights = {
         (inc.id, dem.item): (dem.priority * inc.priority, dem.quantity, inc)
         for inc in problem.incidents
         for dem in inc.demands
     }
-    held = {line: list(sources(problem, params, weight[line][2], line[1])) for line in limits}
-    units: list[int] = []  # whole units: a 2.5 t truck carries 6 sections of 375 kg, not 6.7
-    per_line: dict[Line, list[int]] = defaultdict(list)
-    per_stock: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
+    held = {line: sources(problem, params, weight[line][2], line[1]) for line in limits}
+    m = _Model()
     for v in problem.vehicles:
         slots: dict[int, list[int]] = defaultdict(list)
-        for (n, s, k), at in _landing(problem, params, v, sites, horizon).items():
-            depot = problem.depots[n]
-            cap_kg: list[tuple[int, float]] = []
-            cap_m3: list[tuple[int, float]] = []
-            y = len(cols)
-            cols.append(0.0)
-            upper.append(1.0)
-            slots[k].append(y)
-            for line, limit in limits.items():
-                w, _q, inc = weight[line]
-                if inc.location != s or at > limit:
-                    continue
-                for src in held[line]:
-                    if src.depot != depot.code:
-                        continue
-                    z = len(cols)
-                    units.append(z)
-                    cols.append(float(w))
-                    upper.append(float(src.quantity))
-                    per_line[line].append(z)
-                    per_stock[(depot.code, src.item, inc.national)].append(z)
-                    spec = problem.items[src.item]
-                    cap_kg.append((z, spec.unit_weight_kg))
-                    cap_m3.append((z, spec.unit_volume_m3))
-            rows.append(
-                (0.0, [z for z, _ in cap_kg] + [y], [c for _, c in cap_kg] + [-v.capacity_kg])
-            )
-            rows.append(
-                (0.0, [z for z, _ in cap_m3] + [y], [c for _, c in cap_m3] + [-v.capacity_m3])
-            )
-        for ys in slots.values():
-            rows.append((1.0, ys, [1.0] * len(ys)))
-    for line, zs in per_line.items():
-        rows.append((float(weight[line][1]), zs, [1.0] * len(zs)))
-    for (code, item, national), zs in per_stock.items():
+        landings = _landing(problem, params, v, sites, max(limits.values()))
+        for (n, s, k), at in landings.items():
+            slots[k].append(_trip(m, problem, v, (n, s, at), limits, weight, held))
+        for ys in slots.values():  # the k-th trip of a vehicle goes to one place
+            m.rows.append((1.0, ys, [1.0] * len(ys)))
+    for line, zs in m.per_line.items():
+        m.rows.append((float(weight[line][1]), zs, [1.0] * len(zs)))
+    for (code, item, national), zs in m.per_stock.items():
         depot = problem.depot(code)
         usable = depot.available(item) - (0 if national else depot.reserve_floor.get(item, 0))
-        rows.append((float(max(0, usable)), zs, [1.0] * len(zs)))
+        m.rows.append((float(max(0, usable)), zs, [1.0] * len(zs)))
     total = sum(weight[k][0] * weight[k][1] for k in limits)
-    return round(_maximise(cols, upper, rows, units) / total, 4) if total else None
+    return round(_maximise(m.cols, m.upper, m.rows, m.units) / total, 4) if total else None
 
 
 def _maximise(

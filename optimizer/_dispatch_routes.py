@@ -79,33 +79,12 @@ def _replay(
         arrival, shift, resting = _leg(problem, veh, here, group.location, departure, shift)
         rest += resting
         metres += problem.metres[here][group.location] or 0
-        goods: dict[str, int] = defaultdict(int)
-        for p in group.parcels:
-            for item, qty in cargo(parcels[p]):
-                goods[item] += qty
-        service = params.load_seconds if group.kind == "pickup" else params.unload_seconds
-        departure = arrival + service
-        first = parcels[group.parcels[0]]
-        if group.kind == "pickup":
-            depot_code, incident_id = first.depot, None
-        else:
-            depot_code, incident_id = None, first.incident
+        stop = _stop(problem, params, parcels, group, arrival, (kg, m3))
+        stops.append(stop)
+        departure = stop.departure
+        if group.kind == "delivery":
             for p in group.parcels:
                 delivered_at[p] = (departure, veh.id)
-        stops.append(
-            Stop(
-                group.location,
-                problem.locations[group.location],
-                "pickup" if group.kind == "pickup" else "delivery",
-                arrival,
-                departure,
-                round(kg, 3),
-                round(m3, 4),
-                depot_code,
-                incident_id,
-                tuple(sorted(goods.items())),
-            )
-        )
         sign = 1 if group.kind == "pickup" else -1
         kg += sign * sum(parcels[p].weight for p in group.parcels)
         m3 += sign * sum(parcels[p].volume for p in group.parcels)
@@ -116,6 +95,36 @@ def _replay(
     stops.append(Stop(home, problem.locations[home], "end", back, back, 0.0, 0.0, veh.depot))
     return VehicleRoute(
         veh.id, veh.depot, veh.vehicle_type, tuple(stops), metres, back, veh.crew, rest
+    )
+
+
+def _stop(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    parcels: list[Parcel],
+    group: _Group,
+    arrival: int,
+    load: tuple[float, float],
+) -> Stop:
+    """One stop for a run of visits at one place: the cargo of all its parcels, loaded
+    or unloaded once; `load` is what is on board on arrival (kg, m3)."""
+    goods: dict[str, int] = defaultdict(int)
+    for p in group.parcels:
+        for item, qty in cargo(parcels[p]):
+            goods[item] += qty
+    pickup = group.kind == "pickup"
+    first = parcels[group.parcels[0]]
+    return Stop(
+        group.location,
+        problem.locations[group.location],
+        "pickup" if pickup else "delivery",
+        arrival,
+        arrival + (params.load_seconds if pickup else params.unload_seconds),
+        round(load[0], 3),
+        round(load[1], 4),
+        first.depot if pickup else None,
+        None if pickup else first.incident,
+        tuple(sorted(goods.items())),
     )
 
 
