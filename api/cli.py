@@ -349,6 +349,11 @@ def print_plan(plan: dict[str, Any]) -> None:
                 cargo[:60],
             )
         console.print(table)
+    _print_lines(plan)
+
+
+def _print_lines(plan: dict[str, Any]) -> None:
+    """Late lines, lines slower than their bound with the reason, unmet demand."""
     late = [f for f in plan["fulfilment"] if f["late_hours"]]
     for f in late:
         console.print(
