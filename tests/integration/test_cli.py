@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.services import Database
+from api.settings import ROOT
+
+DATA = ROOT / "data"
 
 runner = CliRunner()
 
@@ -155,3 +161,24 @@ def test_a_plan_printed_at_80_columns_keeps_each_local_time_on_one_line(
     for route in plan["routes"]:
         for stop in route["stops"]:
             assert _vietnam_clock(stop["arrival"]) in text
+
+
+def test_bench_dispatch_plans_a_hazard_source_under_every_template_that_fits_it(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "sweep.json"
+    result = runner.invoke(
+        app, ["bench", "dispatch", "--only", "F12", "--samples", "0", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    fitting = [
+        r
+        for r in csv.DictReader((DATA / "hazard_templates.csv").open(encoding="utf-8"))
+        if r["hazard_source"] == "F12"
+    ]
+    assert sorted(r["template"] for r in rows) == sorted(r["template"] for r in fitting)
+    for row in rows:
+        assert row["status"] == 200 and row["met_share"] == 1.0
+        assert row["within_share"] >= 0.95 and row["far_vehicles"] == 0
+        assert row["ceiling"] is not None and row["within_share"] <= row["ceiling"] + 1e-9
