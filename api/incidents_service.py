@@ -21,6 +21,7 @@ from .dispatch_presenters import incident_read
 from .dispatch_schemas import IncidentCreate, IncidentRead
 from .network_service import RoadContext
 from .settings import Settings
+from .timefmt import to_local
 
 #: Earliest a templated demand line may be due, counted from the declaration.
 MIN_LEAD = dt.timedelta(minutes=30)
@@ -127,7 +128,7 @@ def _demands(
             due = _aware(d.required_by)
             if due <= now:
                 raise ValidationError(
-                    f"required_by {due.isoformat()} is in the past",
+                    f"required_by {to_local(due).isoformat()} is in the past",
                     field=f"demands[{n}].required_by",
                 )
             lines.append(NewDemand(d.item, d.quantity, due, d.priority))

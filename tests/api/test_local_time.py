@@ -284,3 +284,23 @@ def test_a_closure_shows_created_at_and_lifted_at_in_vietnam_local_time(
         assert shown(closure["created_at"]) == stored.created_at
         assert shown(lifted.json()["created_at"]) == stored.created_at
         assert shown(lifted.json()["lifted_at"]) == stored.lifted_at
+
+
+def test_a_past_required_by_is_refused_naming_the_time_in_vietnam_local_time(
+    seeded_sqlite: Database,
+) -> None:
+    client = TestClient(
+        create_app(Settings(database_url=seeded_sqlite.url), database=seeded_sqlite)
+    )
+    past = "2020-01-01T03:00:00+00:00"
+    resp = client.post(
+        "/incidents",
+        json={
+            "incident_type": "chemical_release",
+            "level": "national",
+            "location": {"hazard_source": "F12"},
+            "demands": [{"item": "RSP-SCBA", "quantity": 1, "required_by": past}],
+        },
+    )
+    assert resp.status_code == 422
+    assert "2020-01-01T10:00:00+07:00 is in the past" in resp.json()["detail"]
