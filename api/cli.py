@@ -363,8 +363,8 @@ def print_plan(plan: dict[str, Any]) -> None:
     for route in plan["routes"]:
         table = Table(
             title=f"vehicle {route['vehicle']} ({route['km']} km, crew {route['crew']}, "
-            f"{route['rest_hours']} h rest, back "
-            f"{local_clock(route['returns_at'], with_date=True)}, {LOCAL_LABEL})"
+            + (f"{route['rest_hours']} h rest, " if route["rest_hours"] else "")
+            + f"back {local_clock(route['returns_at'], with_date=True)}, {LOCAL_LABEL})"
         )
         for col in ("stop", "place", "arrives (UTC+7)", "leaves", "load kg", "cargo"):
             table.add_column(col)

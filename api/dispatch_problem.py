@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,8 +43,10 @@ class SiteMap:
     node_ids: tuple[str, ...]
 
 
-def load_crews(data_dir: Path) -> dict[str, int]:
-    """Drivers per vehicle type (`data/vehicle_types.csv`); a type not listed has one."""
+@functools.lru_cache(maxsize=8)
+def load_crews(data_dir: Path) -> Mapping[str, int]:
+    """Drivers per vehicle type (`data/vehicle_types.csv`); a type not listed has one.
+    Read once per data directory, not on every plan request."""
     path = data_dir / "vehicle_types.csv"
     if not path.exists():
         return {}

@@ -18,7 +18,6 @@ bound when the time limit ends the search, is an upper bound on what a plan can 
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import numpy as np
 
 from optimizer.dispatch_bounds import Source, line_bounds, rule_limit, sources
 from optimizer.dispatch_model import DispatchParams, DispatchProblem, IncidentDemand, Vehicle
-from optimizer.driving import leg_seconds
+from optimizer.driving import vehicle_leg_seconds
 
 Line = tuple[str, str]  # (incident, item)
 #: HiGHS's time for the ceiling; a search it ends still leaves a valid (looser) bound
@@ -37,7 +36,7 @@ TIME_LIMIT_S = 5.0
 
 def _leg(problem: DispatchProblem, a: int, b: int, v: Vehicle) -> int | None:
     t = problem.seconds[a][b]
-    return None if t is None else leg_seconds(math.ceil(t / v.speed_factor), v.crew)
+    return None if t is None else vehicle_leg_seconds(t, v.speed_factor, v.crew)
 
 
 def _landing(

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from .dispatch_bounds import earliest, rule_limit, sources
+from .dispatch_bounds import Bounds, rule_limit
 from .dispatch_model import DispatchParams, DispatchProblem, Vehicle
-from .driving import leg_seconds
+from .driving import vehicle_leg_seconds
 
 #: Costs in priority-weighted unit-hours: a vehicle-hour, a kilometre driven.
 VEHICLE_HOUR = 1.0
@@ -91,11 +91,6 @@ class Fleet:
         return max((v.crew for v in self.vehicles), default=1)
 
 
-def drive_seconds(seconds: int, speed_factor: float, crew: int) -> int:
-    """A leg's elapsed time for a vehicle, breaks and rests included."""
-    return leg_seconds(math.ceil(seconds / speed_factor), crew)
-
-
 def fleets(problem: DispatchProblem) -> dict[str, Fleet | None]:
     """Per depot the vehicles that would load there first; None if no vehicle can."""
     homes = {d.code: d.location for d in problem.depots}
@@ -113,7 +108,7 @@ def fleets(problem: DispatchProblem) -> dict[str, Fleet | None]:
             t = problem.seconds[homes[code]][depot.location]
             if t is None or not vs:
                 continue
-            at = min(v.available_from + drive_seconds(t, v.speed_factor, v.crew) for v in vs)
+            at = min(v.available_from + vehicle_leg_seconds(t, v.speed_factor, v.crew) for v in vs)
             if best is None or at < best[0]:
                 best = (at, code)
         out[depot.code] = None if best is None else Fleet(best[0], tuple(own[best[1]]))
@@ -128,10 +123,13 @@ def straight_arrival(
     back = problem.seconds[site][depot]
     if there is None or back is None:
         return None
-    out = drive_seconds(there, 1.0, fleet.crew)
+    out = vehicle_leg_seconds(there, 1.0, fleet.crew)
     arrival = fleet.ready + params.load_seconds + out + params.unload_seconds
     round_trip = (
-        params.load_seconds + out + params.unload_seconds + drive_seconds(back, 1.0, fleet.crew)
+        params.load_seconds
+        + out
+        + params.unload_seconds
+        + vehicle_leg_seconds(back, 1.0, fleet.crew)
     )
     return arrival, round_trip
 
@@ -175,14 +173,25 @@ def _round(
     return {k: q for k, q in units.items() if q > 0}
 
 
-def allocate(problem: DispatchProblem, params: DispatchParams) -> Allocation:
+def allocate(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    bounds: Bounds,
+    by_depot: dict[str, Fleet | None],
+) -> Allocation:
+    """Who sends what, given each line's bound (`dispatch_bounds.line_bounds`) and the
+    fleet that loads first at each depot (`fleets`), both computed once by the caller."""
     lines = [
         Line(inc.id, n, dem.item, dem.quantity, dem.required_by, dem.priority * inc.priority)
         for inc in problem.incidents
         for n, dem in enumerate(inc.demands)
     ]
-    model = _Model(problem, params, lines)
-    return model.solve()
+    limits = {}
+    for n, line in enumerate(lines):
+        bound = bounds[(line.incident, line.item)][0]
+        if bound is not None:
+            limits[n] = rule_limit(bound)
+    return _Model(problem, params, lines, by_depot, limits).solve()
 
 
 class _Sparse:
@@ -250,24 +259,21 @@ class _Model:
     units, measured on the Cái Lân oil spill); a wave is an estimate, a fraction of a unit
     over its capacity is not worth that time."""
 
-    def __init__(self, problem: DispatchProblem, params: DispatchParams, lines: list[Line]):
+    def __init__(
+        self,
+        problem: DispatchProblem,
+        params: DispatchParams,
+        lines: list[Line],
+        by_depot: dict[str, Fleet | None],
+        limits: dict[int, int],
+    ):
         self.problem, self.params, self.lines = problem, params, lines
         self.m = _Sparse()
         #: (depot, line, item, wave) -> (column, substitute rank, arrival)
         self.x: dict[tuple[str, int, str, int], tuple[int, int, int]] = {}
-        self.fleets = fleets(problem)
+        self.fleets = by_depot
         #: per line, the latest a unit may land and count as within its bound
-        self.limits = {
-            n: rule_limit(bound)
-            for n, line in enumerate(lines)
-            if (
-                bound := earliest(
-                    sources(problem, params, problem.incident(line.incident), line.item),
-                    line.quantity,
-                )[0]
-            )
-            is not None
-        }
+        self.limits = limits
 
     def solve(self) -> Allocation:
         trips = self._add_shipments()

@@ -64,11 +64,11 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
     reported in `unmet` with the reason in plain words."""
     params = params or DispatchParams()
     started = time.perf_counter()
-    alloc = allocate(problem, params)
     bounds = line_bounds(problem, params)
+    by_depot = fleets(problem)
+    alloc = allocate(problem, params, bounds, by_depot)
     if alloc.status == "no_solution":
         return _no_allocation(alloc, started)
-    by_depot = fleets(problem)
     parcels = pack(problem, alloc, by_depot)
     trucks, fleet, allowed = _trucks(problem, parcels, by_depot)
     # The search has no natural end: give it time in proportion to the parcels (a

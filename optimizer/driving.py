@@ -16,6 +16,7 @@ Each leg of a route starts after a stop of at least 15 min (loading 30 min, unlo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .errors import InvalidProblemError
@@ -83,3 +84,8 @@ def leg_seconds(seconds: int, crew: int) -> int:
     once `drive` carries the day across legs (which can only add rest)."""
     arrival, _ = drive(0, seconds, crew)
     return arrival
+
+
+def vehicle_leg_seconds(seconds: int, speed_factor: float, crew: int) -> int:
+    """`leg_seconds` for a vehicle: road time at speed factor 1 driven at its own speed."""
+    return leg_seconds(math.ceil(seconds / speed_factor), crew)
