@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format bench-ledger bench-dispatch bench clean
+.PHONY: install run test lint format bench-ledger bench-dispatch bench-levels bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-ledger: install
 
 bench-dispatch: install
 	$(BIN)/python -m bench.dispatch_sweep
+
+bench-levels: install
+	$(BIN)/python -m bench.stock_levels
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

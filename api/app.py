@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import problems
-from .routes import dispatch, network, stock
+from .jobs import JobRunner, interrupt_unfinished_jobs
+from .readiness_service import ReadinessCache
+from .routes import dispatch, levels, network, stock
+from .routes import jobs as job_routes
 from .services import Database
 from .settings import Settings
 
@@ -16,10 +19,13 @@ from .settings import Settings
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
     db = database or Database(settings.database_url)
+    runner = JobRunner(settings.job_workers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        interrupt_unfinished_jobs(db)  # a previous process's jobs will never finish
         yield
+        runner.shutdown(wait=False)
         if database is None:
             db.dispose()
 
@@ -32,9 +38,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.jobs = runner
+    app.state.readiness_cache = ReadinessCache()
     app.state.road = None  # loaded on first use: see routes.network.get_road
     problems.install(app)
     app.include_router(stock.router)
     app.include_router(network.router)
     app.include_router(dispatch.router)
+    app.include_router(job_routes.router)
+    app.include_router(levels.router)
     return app

@@ -16,6 +16,7 @@ from rich.table import Table
 from inventory.errors import InventoryError
 from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
+from .cli_levels import levels_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
 from .services import Database, init_database, today
@@ -32,6 +33,7 @@ bench_app = typer.Typer(
     help="Benchmarks (code in bench/, run from a checkout).", no_args_is_help=True
 )
 app.add_typer(bench_app, name="bench")
+app.add_typer(levels_app, name="levels")
 console = Console()
 
 
@@ -62,6 +64,19 @@ def bench_dispatch(
     if json_out is not None:
         args += ["--json", str(json_out)]
     raise typer.Exit(subprocess.run(args, cwd=root, check=False).returncode)
+
+
+@bench_app.command(
+    "levels", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def bench_levels(ctx: typer.Context) -> None:
+    """Solve prepositioning-format files (../shared/formats/prepositioning.md) with the
+    product's stock-levels model and the extensive form, same run, and write the format's
+    result: `chemdepot bench levels FILE... --time-limit S --json OUT` (bench/levels_files.py)."""
+    if not (ROOT / "bench" / "levels_files.py").exists():
+        _fail(f"no bench/ next to {ROOT / 'api'}: run this from a checkout of chemdepot")
+    args = [sys.executable, "-m", "bench.levels_files", *ctx.args]
+    raise typer.Exit(subprocess.run(args, cwd=ROOT, check=False).returncode)
 
 
 @db_app.command("init")

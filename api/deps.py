@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from inventory.uow import UnitOfWork
 
+from .jobs import JobRunner
 from .services import Database
 from .settings import Settings
 
@@ -77,7 +78,15 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+
+def get_job_runner(request: Request) -> JobRunner:
+    """The app's job runner (worker processes for long solves)."""
+    runner: JobRunner = request.app.state.jobs
+    return runner
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+JobRunnerDep = Annotated[JobRunner, Depends(get_job_runner)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[Session, Depends(get_read_session)]
 Uow = Annotated[UnitOfWork, Depends(get_uow)]

@@ -24,3 +24,9 @@ class Settings(BaseSettings):
     #: The level at which depots may break into their reserve floors.
     national_level: str = "national"
     dispatch_time_limit_s: float = 1.0
+    #: worker processes that run jobs (stock-levels runs) beside the server
+    job_workers: int = 1
+    #: a Dask scheduler address: a stock-levels run fans its scenarios out to that cluster
+    dask_scheduler: str | None = None
+    #: local worker processes a stock-levels run fans its scenarios out to (1: in the job)
+    levels_workers: int = 1

@@ -342,6 +342,8 @@ class StockPolicy(Base):
     max_qty: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="planner")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: the accepted stock-levels run that set this policy (None: set by hand or seeded)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("levels_runs.id"))
 
 
 class VehicleType(Base):
@@ -653,3 +655,7 @@ class LotConditionChange(Base):
     reason: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# The planner's tables share this metadata; imported last because they use Base.
+from . import planning_models  # noqa: E402, F401

@@ -65,7 +65,8 @@ class Page(Generic[T]):
     offset: int
 
 
-def _usable_clause(today: dt.date) -> ColumnElement[bool]:
+def usable_clause(today: dt.date) -> ColumnElement[bool]:
+    """Serviceable, not expired, calibration not overdue: stock that may be issued."""
     return and_(
         Lot.condition == Condition.SERVICEABLE,
         or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today),
@@ -121,7 +122,7 @@ def list_stock(
 
 def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[Any]:
     """Sums per depot x item; by lot, the lot's columns join the grouping and the row."""
-    usable = _usable_clause(today)
+    usable = usable_clause(today)
     avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0)))
     unusable = func.sum(case((usable, literal(0)), else_=Balance.on_hand))
     base_cols = (
@@ -530,7 +531,7 @@ def _alert_order(a: Alert) -> tuple[int, int, str, str, str]:
 
 def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[Alert]:
     """Policies whose usable, unreserved quantity is under the minimum."""
-    usable = _usable_clause(today)
+    usable = usable_clause(today)
     avail = (
         select(
             Location.depot_code.label("depot"),

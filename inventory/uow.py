@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from .closures import ClosureRecords
 from .errors import IdempotencyConflictError, IdempotencyRaceError
 from .incidents import IncidentRecords
+from .jobs import JobRepo
 from .ledger import Ledger, fingerprint, utcnow
+from .levels_records import LevelsRecords
 from .models import IdempotencyRecord
 from .plans import PlanRecords
 
@@ -56,6 +58,11 @@ class UnitOfWork(Protocol):
     incidents: IncidentRecords
     plans: PlanRecords
     closures: ClosureRecords
+    levels: LevelsRecords
+    jobs: JobRepo
+
+    @property
+    def session(self) -> Session: ...
 
     def __enter__(self) -> Self: ...
 
@@ -116,6 +123,8 @@ class SqlUnitOfWork:
         self.incidents = IncidentRecords(self._session)
         self.plans = PlanRecords(self._session)
         self.closures = ClosureRecords(self._session)
+        self.levels = LevelsRecords(self._session)
+        self.jobs = JobRepo(self._session)
 
     def _close(self) -> None:
         session, self._session = self._session, None

@@ -24,6 +24,7 @@ from .routing import (
     check_routing,
     solve_routing,
 )
+from .stock_levels import MapFn, evaluate_levels, solve_stock_levels
 
 __all__ = [
     "Demand",
@@ -35,6 +36,7 @@ __all__ = [
     "InvalidProblemError",
     "ItemSpec",
     "LotStock",
+    "MapFn",
     "RoutingParams",
     "RoutingProblem",
     "RoutingRequest",
@@ -44,6 +46,8 @@ __all__ = [
     "Violation",
     "check_dispatch_plan",
     "check_routing",
+    "evaluate_levels",
     "solve_dispatch",
     "solve_routing",
+    "solve_stock_levels",
 ]
