@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,11 +14,12 @@ from rich.table import Table
 from inventory.errors import InventoryError
 from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
+from .cli_bench import bench_app
 from .cli_levels import levels_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
 from .services import Database, init_database, today
-from .settings import ROOT, Settings
+from .settings import Settings
 from .tabular import export_stock, import_receipts
 from .timefmt import LOCAL_LABEL, local_clock
 
@@ -29,9 +28,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema and seed.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-bench_app = typer.Typer(
-    help="Benchmarks (code in bench/, run from a checkout).", no_args_is_help=True
-)
 app.add_typer(bench_app, name="bench")
 app.add_typer(levels_app, name="levels")
 console = Console()
@@ -40,43 +36,6 @@ console = Console()
 def _fail(message: str, code: int = 1) -> None:
     console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
-
-
-@bench_app.command("dispatch")
-def bench_dispatch(
-    samples: Annotated[int, typer.Option(min=0, max=500, help="sampled places")] = 12,
-    seed: Annotated[int, typer.Option(min=0)] = 0,
-    only: Annotated[str, typer.Option(help="comma-separated hazard source ids")] = "",
-    json_out: Annotated[Path | None, typer.Option("--json", help="write every row")] = None,
-) -> None:
-    """Plan every hazard source under each template that fits it, and sampled places, each
-    on a fresh seeded database, and print the plan measures (bench/dispatch_sweep.py).
-
-    It runs as its own process from the checkout: benchmark code stays in bench/ with its
-    own dependencies, and the service never imports it."""
-    root = ROOT
-    if not (root / "bench" / "dispatch_sweep.py").exists():
-        _fail(f"no bench/ next to {root / 'api'}: run this from a checkout of chemdepot")
-    args = [sys.executable, "-m", "bench.dispatch_sweep", "--samples", str(samples)]
-    args += ["--seed", str(seed)]
-    if only:
-        args += ["--only", only]
-    if json_out is not None:
-        args += ["--json", str(json_out)]
-    raise typer.Exit(subprocess.run(args, cwd=root, check=False).returncode)
-
-
-@bench_app.command(
-    "levels", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def bench_levels(ctx: typer.Context) -> None:
-    """Solve prepositioning-format files (../shared/formats/prepositioning.md) with the
-    product's stock-levels model and the extensive form, same run, and write the format's
-    result: `chemdepot bench levels FILE... --time-limit S --json OUT` (bench/levels_files.py)."""
-    if not (ROOT / "bench" / "levels_files.py").exists():
-        _fail(f"no bench/ next to {ROOT / 'api'}: run this from a checkout of chemdepot")
-    args = [sys.executable, "-m", "bench.levels_files", *ctx.args]
-    raise typer.Exit(subprocess.run(args, cwd=ROOT, check=False).returncode)
 
 
 @db_app.command("init")

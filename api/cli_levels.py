@@ -142,12 +142,15 @@ def print_run(run: dict[str, Any]) -> None:
 
 def _print_readiness(rows: list[dict[str, Any]], *, before_after: bool) -> None:
     stocks = ("before", "after") if before_after else ("today",)
-    table = Table(title="scenarios served in full and in time")
+    table = Table(
+        title="scenarios served in full and in time; late and unmet units per incident, expected"
+    )
     table.add_column("by")
     table.add_column("group")
     table.add_column("scenarios", justify="right")
     for s in stocks:
         table.add_column(f"served {s}" if before_after else "served", justify="right")
+        table.add_column(f"late {s}" if before_after else "late units", justify="right")
         table.add_column(f"unmet {s}" if before_after else "unmet units", justify="right")
     groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for r in rows:
@@ -158,9 +161,13 @@ def _print_readiness(rows: list[dict[str, Any]], *, before_after: bool) -> None:
         for s in stocks:
             got = by_stock.get(s)
             cells += (
-                ["-", "-"]
+                ["-", "-", "-"]
                 if got is None
-                else [f"{got['served_share']:.1%}", f"{got['expected_unmet']:.1f}"]
+                else [
+                    f"{got['served_share']:.1%}",
+                    f"{got['expected_late']:.1f}",
+                    f"{got['expected_unmet']:.1f}",
+                ]
             )
         table.add_row(*cells)
     console.print(table)

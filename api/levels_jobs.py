@@ -4,11 +4,16 @@ Runs in a worker process (`api.jobs`), so it loads the road network itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from inventory.ledger import utcnow
+from inventory.errors import InsufficientStockError
+from inventory.ledger import Ledger, utcnow
 from inventory.levels_records import LevelRow, RunOutcome, TransferRow
 from inventory.scenarios import ScenarioSet
 from optimizer.levels_model import LevelsParams, LevelsProblem, LevelsResult
@@ -62,9 +67,43 @@ def optimise_levels(ctx: JobContext, *, run_id: int, data_dir: str) -> str:
             uow.commit()
         raise
     with uow:
-        uow.levels.finish(uow.levels.run(run_id, for_update=True), outcome, utcnow())
+        run = uow.levels.run(run_id, for_update=True)
+        transfers = by_lot(uow.ledger(run.created_by), outcome.transfers)
+        uow.levels.finish(run, dataclasses.replace(outcome, transfers=transfers), utcnow())
         uow.commit()
     return f"stock-levels-run:{run_id}"
+
+
+def by_lot(ledger: Ledger, transfers: Sequence[TransferRow]) -> list[TransferRow]:
+    """Each move cut into the sender's lots, first expiry first out, as the books stand when
+    the run is written, so a depot manager posts each line as one transfer. What the sender
+    no longer holds stays one line without a lot (the manager picks or skips it)."""
+    wanted: dict[tuple[str, str], int] = defaultdict(int)
+    for t in transfers:
+        if t.from_depot is not None:
+            wanted[(t.from_depot, t.item)] += t.quantity
+    lots: dict[tuple[str, str], list[list[Any]]] = {}
+    for (depot, item), quantity in wanted.items():
+        try:
+            picks = ledger.pick_fefo(depot, item, quantity)
+        except InsufficientStockError:
+            picks = []
+        lots[(depot, item)] = [[p.lot_no, p.quantity] for p in picks]
+    out: list[TransferRow] = []
+    for t in transfers:
+        if t.from_depot is None:
+            out.append(t)
+            continue
+        left = t.quantity
+        for lot in lots[(t.from_depot, t.item)]:
+            take = min(left, lot[1])
+            if take > 0:
+                out.append(dataclasses.replace(t, quantity=take, lot_no=lot[0]))
+                lot[1] -= take
+                left -= take
+        if left > 0:
+            out.append(dataclasses.replace(t, quantity=left))
+    return out
 
 
 def _solve(

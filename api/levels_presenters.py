@@ -72,6 +72,7 @@ def run_read(records: LevelsRecords, run: LevelsRunRecord) -> LevelsRunRead:
                 scenarios=r.scenarios,
                 served_share=r.served_share,
                 expected_unmet=r.expected_unmet,
+                expected_late=r.expected_late,
                 expected_time_to_full_h=r.expected_time_to_full_h,
             )
             for r in readiness
@@ -94,6 +95,7 @@ def run_read(records: LevelsRecords, run: LevelsRunRecord) -> LevelsRunRead:
                 from_depot=t.from_depot,
                 to_depot=t.to_depot,
                 item=t.item_code,
+                lot_no=t.lot_no,
                 quantity=t.quantity,
                 road_hours=None if t.road_seconds is None else round(t.road_seconds / 3600, 2),
             )

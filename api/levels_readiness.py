@@ -28,7 +28,7 @@ def readiness_rows(readiness: Readiness, stock: str) -> list[ReadinessRow]:
 def _row(stock: str, tag: str, value: str, outcomes: Sequence[ScenarioOutcome]) -> ReadinessRow:
     weight = sum(o.probability for o in outcomes)
     if weight <= 0:
-        return ReadinessRow(stock, tag, value, len(outcomes), 0.0, 0.0, None)
+        return ReadinessRow(stock, tag, value, len(outcomes), 0.0, 0.0, 0.0, None)
     served = [o for o in outcomes if o.served_in_time]
     full = [o for o in outcomes if math.isfinite(o.time_to_full)]
     full_weight = sum(o.probability for o in full)
@@ -39,6 +39,7 @@ def _row(stock: str, tag: str, value: str, outcomes: Sequence[ScenarioOutcome]) 
         scenarios=len(outcomes),
         served_share=sum(o.probability for o in served) / weight,
         expected_unmet=sum(o.probability * o.unmet for o in outcomes) / weight,
+        expected_late=sum(o.probability * o.late for o in outcomes) / weight,
         expected_time_to_full_h=(
             sum(o.probability * o.time_to_full for o in full) / full_weight if full else None
         ),

@@ -57,6 +57,9 @@ class ReadinessRead(BaseModel):
     scenarios: int
     served_share: float = Field(description="probability-weighted share served in time")
     expected_unmet: float = Field(description="units unmet per incident, expected")
+    expected_late: float = Field(
+        description="units per incident landing after their required-by time, expected"
+    )
     expected_time_to_full_h: float | None
 
 
@@ -75,6 +78,7 @@ class TransferRead(BaseModel):
     from_depot: str | None = Field(description="none: to be bought")
     to_depot: str
     item: str
+    lot_no: str | None = Field(description="the sender's lot (first expiry first out)")
     quantity: int
     road_hours: float | None
 
@@ -153,6 +157,7 @@ class ReadinessToday(BaseModel):
     seed: int
     served_share: float
     expected_unmet: float
+    expected_late: float
     expected_time_to_full_h: float | None
     by: list[ReadinessRead]
     trend: list[TrendPoint]

@@ -59,6 +59,7 @@ class ReadinessRow:
     scenarios: int
     served_share: float
     expected_unmet: float
+    expected_late: float
     expected_time_to_full_h: float | None
 
 
@@ -69,6 +70,7 @@ class TransferRow:
     item: str
     quantity: int
     road_seconds: int | None
+    lot_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class LevelsRecords:
                 scenarios=r.scenarios,
                 served_share=r.served_share,
                 expected_unmet=r.expected_unmet,
+                expected_late=r.expected_late,
                 expected_time_to_full_h=r.expected_time_to_full_h,
             )
             for r in outcome.readiness
@@ -250,6 +253,7 @@ class LevelsRecords:
                 from_depot=t.from_depot,
                 to_depot=t.to_depot,
                 item_code=t.item,
+                lot_no=t.lot_no,
                 quantity=t.quantity,
                 road_seconds=t.road_seconds,
             )

@@ -147,6 +147,8 @@ class LevelsRunReadiness(Base):
     scenarios: Mapped[int] = mapped_column(Integer)
     served_share: Mapped[float] = mapped_column(Float)
     expected_unmet: Mapped[float] = mapped_column(Float)
+    #: units per incident landing after their required-by time, expected
+    expected_late: Mapped[float] = mapped_column(Float)
     expected_time_to_full_h: Mapped[float | None] = mapped_column(Float)
 
 
@@ -161,6 +163,8 @@ class LevelsRunTransfer(Base):
     from_depot: Mapped[str | None] = mapped_column(ForeignKey("depots.code"))  # None: buy
     to_depot: Mapped[str] = mapped_column(ForeignKey("depots.code"))
     item_code: Mapped[str] = mapped_column(ForeignKey("items.code"))
+    #: the sender's lot, first expiry first out (None: bought, or untracked stock)
+    lot_no: Mapped[str | None] = mapped_column(String(60))
     quantity: Mapped[int] = mapped_column(Integer)
     road_seconds: Mapped[int | None] = mapped_column(Integer)
 

@@ -6,11 +6,11 @@ A set answers "given that one such incident happens, which one is it": each scen
 scaled by that size. Every scenario has probability 1/count; `annual_rate` says how many such
 incidents a year the likelihoods imply. The same data, params and place check give the same
 set bit for bit, which `fingerprint` lets a regeneration prove. Pure apart from reading the
-files of the `data_dir` it is given (no database, no network package: see `PlaceCheck`)."""
+files of the `data_dir` it is given, which inventory/hazard_data.py reads and checks (no
+database, no network package: see `PlaceCheck`)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -24,6 +24,13 @@ from typing import Any
 
 from .errors import ValidationError
 
+# `X as X` marks a re-export: callers import these from here, as before the data side moved.
+from .hazard_data import EARTH_RADIUS_KM as EARTH_RADIUS_KM
+from .hazard_data import HazardPair as HazardPair
+from .hazard_data import HazardSource, load_hazard_data
+from .hazard_data import ScenarioDataError as ScenarioDataError
+from .hazard_data import load_hazard_pairs as load_hazard_pairs
+
 #: The most scenarios one set may hold.
 MAX_SCENARIOS = 20_000
 #: The largest size an incident may have (the same limit as a declared incident's `size`).
@@ -32,8 +39,6 @@ MAX_SIZE = 20.0
 MAX_PLACE_RADIUS_KM = 100.0
 #: Places a `PlaceCheck` may refuse before the scenario falls back to the source's own point.
 MAX_PLACE_TRIES = 32
-#: The sphere network.geometry measures on (inventory may not import network).
-EARTH_RADIUS_KM = 6371.0088
 #: Decimals kept of a sampled place (~0.1 m): libm differences stay out of the fingerprint.
 COORD_DECIMALS = 6
 FORMAT = "chemdepot-scenarios/1"
@@ -63,10 +68,6 @@ class ScenarioParamsError(ValidationError, ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field} {message}", field=field)
-
-
-class ScenarioDataError(ValueError):
-    """The data files contradict each other, or a stored set does not match its fingerprint."""
 
 
 @dataclass(frozen=True)
@@ -144,41 +145,13 @@ class ScenarioSet:
     annual_rate: float
 
 
-@dataclass(frozen=True)
-class HazardPair:
-    """A template a hazard source can cause, with its annual likelihood (events per year)."""
-
-    source: str
-    template: str
-    incident_type: str
-    level: str
-    annual_likelihood: float
-
-
-@dataclass(frozen=True)
-class _Source:
-    id: str
-    name: str
-    lat: float
-    lon: float
-    province_code: str
-
-
-@dataclass(frozen=True)
-class _Data:
-    pairs: tuple[HazardPair, ...]
-    sources: Mapping[str, _Source]
-    zones: Mapping[str, str]
-    lines: Mapping[str, tuple[tuple[str, int, float, int], ...]]
-
-
 def sample_scenarios(
     data_dir: Path, params: ScenarioParams, *, accept_place: PlaceCheck | None = None
 ) -> ScenarioSet:
     """Draw `params.count` scenarios from the eligible pairs, each in proportion to its annual
     likelihood. `accept_place` may refuse a sampled place (up to MAX_PLACE_TRIES times, then
     the source's own point is used); without it places are only within the radius."""
-    data = _load(data_dir)
+    data = load_hazard_data(data_dir)
     pairs = _eligible(data.pairs, params)
     rng = random.Random(params.seed)
     cumulative = list(accumulate(p.annual_likelihood for p in pairs))
@@ -213,12 +186,6 @@ def sample_scenarios(
     rate = math.fsum(p.annual_likelihood for p in pairs)
     done = tuple(scenarios)
     return ScenarioSet(params, done, _fingerprint(params, done, rate), rate)
-
-
-def load_hazard_pairs(data_dir: Path) -> tuple[HazardPair, ...]:
-    """Every (hazard source, template) pair with its likelihood, in hazard_templates.csv's
-    order, after checking that the files agree with each other."""
-    return _load(data_dir).pairs
 
 
 def scaled_quantity(quantity: int, size: float) -> int:
@@ -366,7 +333,7 @@ def _eligible(pairs: tuple[HazardPair, ...], params: ScenarioParams) -> list[Haz
 
 def _place(
     rng: random.Random,
-    source: _Source,
+    source: HazardSource,
     radius_km: float,
     incident_type: str,
     accept: PlaceCheck | None,
@@ -397,94 +364,6 @@ def _destination(lat: float, lon: float, km: float, bearing: float) -> tuple[flo
         round(math.degrees(phi2), COORD_DECIMALS),
         round(math.degrees(lam2), COORD_DECIMALS),
     )
-
-
-def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1 = map(math.radians, a)
-    lat2, lon2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
-
-
-def _load(data_dir: Path) -> _Data:
-    lines: dict[str, list[tuple[str, int, float, int]]] = {}
-    kinds: dict[str, tuple[str, str]] = {}
-    for r in _rows(data_dir / "scenario_templates.csv"):
-        kinds[r["template"]] = (r["incident_type"], r["level"])
-        lines.setdefault(r["template"], []).append(
-            (r["item"], int(r["quantity"]), float(r["required_by_h"]), int(r["priority"]))
-        )
-    sources = {
-        r["id"]: _Source(
-            r["id"], r["name_vi"], float(r["lat"]), float(r["lon"]), r["province_code"]
-        )
-        for r in _rows(data_dir / "hazard_sources.csv")
-    }
-    fits = [(r["hazard_source"], r["template"]) for r in _rows(data_dir / "hazard_templates.csv")]
-    rated = _rows(data_dir / "hazard_likelihoods.csv")
-    likelihoods = {(r["hazard_source"], r["template"]): r["annual_likelihood"] for r in rated}
-    if len(likelihoods) != len(rated):
-        raise ScenarioDataError("hazard_likelihoods.csv gives a pair twice")
-    _check_pairs(fits, likelihoods, sources, kinds)
-    pairs = tuple(HazardPair(s, t, *kinds[t], float(likelihoods[(s, t)])) for s, t in fits)
-    zones = _zones(data_dir)
-    missing = sorted({s.province_code for s in sources.values()} - set(zones))
-    if missing:
-        raise ScenarioDataError(f"hazard sources in unknown provinces {missing}")
-    return _Data(pairs, sources, zones, {t: tuple(rows) for t, rows in lines.items()})
-
-
-def _check_pairs(
-    fits: list[tuple[str, str]],
-    likelihoods: Mapping[tuple[str, str], str],
-    sources: Mapping[str, _Source],
-    kinds: Mapping[str, tuple[str, str]],
-) -> None:
-    listed = set(fits)
-    problems = [f"no likelihood for {s} {t}" for s, t in fits if (s, t) not in likelihoods]
-    problems += [
-        f"likelihood for {s} {t}, which hazard_templates.csv does not list"
-        for s, t in likelihoods
-        if (s, t) not in listed
-    ]
-    problems += [f"unknown hazard source {s}" for s, _ in fits if s not in sources]
-    problems += [f"unknown template {t}" for _, t in fits if t not in kinds]
-    for (s, t), value in likelihoods.items():
-        try:
-            ok = math.isfinite(float(value)) and float(value) > 0
-        except ValueError:
-            ok = False
-        if not ok:
-            problems.append(f"annual_likelihood of {s} {t} is {value!r}, not a number > 0")
-    if len(listed) != len(fits):
-        problems.append("hazard_templates.csv lists a pair twice")
-    if problems:
-        raise ScenarioDataError("; ".join(problems[:5]))
-
-
-def _zones(data_dir: Path) -> dict[str, str]:
-    """Each province's zone: that of its depot nearest to its admin centre, or, where it has
-    no depot, of the nearest depot anywhere (the depots' zones are the only zone map)."""
-    depots = [
-        (r["province_code"], r["zone"], (float(r["lat"]), float(r["lon"])))
-        for r in _rows(data_dir / "depots.csv")
-    ]
-    if not depots:
-        raise ScenarioDataError("depots.csv holds no depot, so no zone is known")
-    out = {}
-    for r in _rows(data_dir / "provinces.csv"):
-        centre = (float(r["centre_lat"]), float(r["centre_lon"]))
-        own = [d for d in depots if d[0] == r["code"]] or depots
-        out[r["code"]] = min(own, key=lambda d: _haversine_km(d[2], centre))[1]
-    return out
 
 
 def _scenario(raw: Mapping[str, Any]) -> SampledScenario:

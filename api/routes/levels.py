@@ -153,6 +153,7 @@ def read_readiness(
         seed=got.params.seed,
         served_share=everything.served_share,
         expected_unmet=everything.expected_unmet,
+        expected_late=everything.expected_late,
         expected_time_to_full_h=everything.expected_time_to_full_h,
         by=[ReadinessRead(**vars(r)) for r in got.rows[1:]],
         trend=[TrendPoint(day=d, served_share=s, expected_unmet=u) for d, s, u in got.trend],

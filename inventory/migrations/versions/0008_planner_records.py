@@ -182,6 +182,7 @@ def upgrade() -> None:
         sa.Column("scenarios", sa.Integer(), nullable=False),
         sa.Column("served_share", sa.Float(), nullable=False),
         sa.Column("expected_unmet", sa.Float(), nullable=False),
+        sa.Column("expected_late", sa.Float(), nullable=False),
         sa.Column("expected_time_to_full_h", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"],
@@ -203,6 +204,7 @@ def upgrade() -> None:
         sa.Column("from_depot", sa.String(length=16), nullable=True),
         sa.Column("to_depot", sa.String(length=16), nullable=False),
         sa.Column("item_code", sa.String(length=24), nullable=False),
+        sa.Column("lot_no", sa.String(length=60), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("road_seconds", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
