@@ -352,6 +352,7 @@ class LevelsRecords:
         row.served_share = served_share
         row.expected_unmet = expected_unmet
         row.computed_at = now
+        self.session.flush()
 
     def daily(self, scenario_set_id: int, since: dt.date) -> list[ReadinessDaily]:
         return list(

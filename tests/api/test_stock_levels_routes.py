@@ -234,6 +234,7 @@ def test_the_same_seed_samples_the_same_scenario_set(api: Api) -> None:
 
 def test_readiness_follows_a_movement_and_keeps_the_days_figure(api: Api) -> None:
     first = api.get("/readiness")
+    assert [t["served_share"] for t in first["trend"]] == [first["served_share"]]
     again = api.get("/readiness")
     assert again["cached"] is True
     assert again["ledger_version"] == first["ledger_version"]
