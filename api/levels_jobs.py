@@ -122,7 +122,7 @@ def _solve(
         national_level=settings.national_level,
         budget=None if cmd.budget_vnd is None else float(cmd.budget_vnd),
         move_cost=cmd.move_cost,
-        shore={h: place.point for h, place in road.hazards.items()},
+        shore=road.shore(),
     )
     with make_executor(
         scheduler=settings.dask_scheduler, workers=settings.levels_workers
@@ -139,13 +139,7 @@ def _solve(
         )
         result = solve_stock_levels(
             problem,
-            LevelsParams(
-                time_limit_s=cmd.time_limit_s,
-                gap=cmd.gap,
-                method=cmd.method,  # type: ignore[arg-type]  # checked by the request schema
-                solver=cmd.solver,  # type: ignore[arg-type]
-                seed=cmd.seed,
-            ),
+            _params(cmd),
             map_fn=fan_out,
             progress=lambda f, line: ctx.progress(0.05 + 0.85 * f, line),
         )
@@ -166,6 +160,16 @@ def _solve(
         levels=_level_rows(problem, result),
         readiness=before + after,
         transfers=_transfers(problem, result, road, inputs),
+    )
+
+
+def _params(cmd: LevelsCommand) -> LevelsParams:
+    return LevelsParams(
+        time_limit_s=cmd.time_limit_s,
+        gap=cmd.gap,
+        method=cmd.method,  # type: ignore[arg-type]  # checked by the request schema
+        solver=cmd.solver,  # type: ignore[arg-type]
+        seed=cmd.seed,
     )
 
 

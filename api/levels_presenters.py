@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 from inventory.jobs import JobRepo
 from inventory.levels_records import LevelsRecords
 from inventory.models import StockPolicy
-from inventory.planning_models import JobStatus, LevelsRunRecord, RunStatus
+from inventory.planning_models import (
+    JobStatus,
+    LevelsRunLevel,
+    LevelsRunReadiness,
+    LevelsRunRecord,
+    LevelsRunTransfer,
+    RunStatus,
+)
 
 from .levels_charts import CHARTS
 from .levels_schemas import (
@@ -64,46 +71,49 @@ def run_read(records: LevelsRecords, run: LevelsRunRecord) -> LevelsRunRead:
         finished_at=run.finished_at,
         accepted_by=run.accepted_by,
         accepted_at=run.accepted_at,
-        readiness=[
-            ReadinessRead(
-                stock=r.stock,
-                tag=r.tag,
-                value=r.value,
-                scenarios=r.scenarios,
-                served_share=r.served_share,
-                expected_unmet=r.expected_unmet,
-                expected_late=r.expected_late,
-                expected_time_to_full_h=r.expected_time_to_full_h,
-            )
-            for r in readiness
-        ],
-        levels=[
-            LevelRead(
-                depot=lv.depot_code,
-                item=lv.item_code,
-                current=lv.current_qty,
-                min=lv.min_qty,
-                target=lv.target_qty,
-                max=lv.max_qty,
-                change=lv.target_qty - lv.current_qty,
-            )
-            for lv in records.levels(run.id)
-        ],
-        transfers=[
-            TransferRead(
-                seq=t.seq,
-                from_depot=t.from_depot,
-                to_depot=t.to_depot,
-                item=t.item_code,
-                lot_no=t.lot_no,
-                quantity=t.quantity,
-                road_hours=None if t.road_seconds is None else round(t.road_seconds / 3600, 2),
-            )
-            for t in records.transfers(run.id)
-        ],
+        readiness=[_readiness(r) for r in readiness],
+        levels=[_level(lv) for lv in records.levels(run.id)],
+        transfers=[_transfer(t) for t in records.transfers(run.id)],
         charts=[f"/stock-levels/runs/{run.id}/charts/{name}.png" for name in CHARTS]
         if readiness
         else [],
+    )
+
+
+def _readiness(r: LevelsRunReadiness) -> ReadinessRead:
+    return ReadinessRead(
+        stock=r.stock,
+        tag=r.tag,
+        value=r.value,
+        scenarios=r.scenarios,
+        served_share=r.served_share,
+        expected_unmet=r.expected_unmet,
+        expected_late=r.expected_late,
+        expected_time_to_full_h=r.expected_time_to_full_h,
+    )
+
+
+def _level(lv: LevelsRunLevel) -> LevelRead:
+    return LevelRead(
+        depot=lv.depot_code,
+        item=lv.item_code,
+        current=lv.current_qty,
+        min=lv.min_qty,
+        target=lv.target_qty,
+        max=lv.max_qty,
+        change=lv.target_qty - lv.current_qty,
+    )
+
+
+def _transfer(t: LevelsRunTransfer) -> TransferRead:
+    return TransferRead(
+        seq=t.seq,
+        from_depot=t.from_depot,
+        to_depot=t.to_depot,
+        item=t.item_code,
+        lot_no=t.lot_no,
+        quantity=t.quantity,
+        road_hours=None if t.road_seconds is None else round(t.road_seconds / 3600, 2),
     )
 
 

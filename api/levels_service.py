@@ -240,7 +240,7 @@ def today_readiness(
         national_level=settings.national_level,
         budget=None,
         move_cost=0.0,
-        shore={h: place.point for h, place in road.hazards.items()},
+        shore=road.shore(),
     )
     return readiness_rows(evaluate_levels(problem, current_levels(problem)), "today")
 

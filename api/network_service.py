@@ -60,6 +60,10 @@ class RoadContext:
             {h.id: h for h in load_hazard_sources(data_dir)},
         )
 
+    def shore(self) -> dict[str, tuple[float, float]]:
+        """Hazard source -> its own coordinates (where a response to a spill at sea stages)."""
+        return {h: place.point for h, place in self.hazards.items()}
+
 
 def depot_nodes(session: Session) -> dict[str, str]:
     return {d.code: d.node_id for d in session.scalars(select(Depot)) if d.node_id}

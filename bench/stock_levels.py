@@ -157,7 +157,7 @@ def build_problem(
         national_level=settings.national_level,
         budget=float(params.budget_vnd),
         move_cost=cmd.move_cost,
-        shore={h: place.point for h, place in road.hazards.items()},
+        shore=road.shore(),
     )
     built = time.perf_counter()
     levels = sum(d.can_store(i) for d in problem.depots for i in problem.items)
