@@ -155,7 +155,7 @@ class Master:
         """The master's optimum, or why there is none and the bound proven anyway."""
         result = mathopt.solve(
             self.model,
-            SOLVERS["highs"],
+            SOLVERS[self.params.solver],
             params=mathopt.SolveParameters(
                 time_limit=datetime.timedelta(seconds=max(0.05, time_limit)),
                 relative_gap_tolerance=gap,

@@ -56,6 +56,13 @@ def test_scip_finds_the_brute_force_optimum_too() -> None:
     assert close(solve(problem, "extensive", solver="scip").objective, brute_force(problem))
 
 
+def test_the_decomposition_master_solves_with_scip_when_asked() -> None:
+    problem = tiny_problem(5)
+    best = brute_force(problem)
+    result = solve(problem, "decomposition", solver="scip")
+    assert close(result.objective, best)
+
+
 def test_the_decomposition_equals_the_extensive_form_on_random_continuous_problems() -> None:
     for seed in range(20):
         problem = random_problem(100 + seed, depots=4, items=3, scenarios=6)
