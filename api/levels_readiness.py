@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from inventory.levels_records import ReadinessRow
 from optimizer.levels_model import Readiness, ScenarioOutcome
@@ -44,7 +44,3 @@ def _row(stock: str, tag: str, value: str, outcomes: Sequence[ScenarioOutcome]) 
             sum(o.probability * o.time_to_full for o in full) / full_weight if full else None
         ),
     )
-
-
-def overall(rows: Iterable[ReadinessRow]) -> ReadinessRow:
-    return next(r for r in rows if r.tag == "all")

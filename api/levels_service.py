@@ -32,7 +32,7 @@ from optimizer.levels_model import LevelsProblem
 from optimizer.stock_levels import evaluate_levels
 
 from .levels_problem import DepotFacts, ItemFacts, LevelsInputs, build_levels_problem
-from .levels_readiness import overall, readiness_rows
+from .levels_readiness import readiness_rows
 from .network_service import RoadContext, active_overlay
 from .settings import Settings
 
@@ -255,18 +255,3 @@ def policy_band(level: int) -> tuple[int, int, int]:
     low = int(level * (1 - POLICY_BAND))
     high = -int(-level * (1 + POLICY_BAND) // 1)
     return low, level, max(level, high)
-
-
-__all__ = [
-    "MAX_SCENARIOS",
-    "MAX_TIME_LIMIT_S",
-    "READINESS_SCENARIOS",
-    "FixedLevel",
-    "LevelsCommand",
-    "accept_levels_run",
-    "overall",
-    "policy_band",
-    "read_inputs",
-    "start_levels_run",
-    "today_readiness",
-]

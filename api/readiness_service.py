@@ -12,11 +12,10 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from inventory.ledger import utcnow
 from inventory.levels_records import ReadinessRow
-from inventory.scenarios import ScenarioParams
+from inventory.scenarios import ScenarioParams, params_dict
 from inventory.uow import UnitOfWork
 
 from .levels_service import (
@@ -61,7 +60,7 @@ class ReadinessCache:
 
 
 @dataclass(frozen=True)
-class ReadinessToday:
+class TodayReadiness:
     computed_at: dt.datetime
     ledger_version: str
     cached: bool
@@ -77,7 +76,7 @@ def default_params() -> ScenarioParams:
 
 def readiness_today(
     uow: UnitOfWork, road: RoadContext, settings: Settings, cache: ReadinessCache, *, actor: str
-) -> ReadinessToday:
+) -> TodayReadiness:
     day = today()
     with uow.reading():
         reference = uow.levels.accepted_scenario_set()
@@ -86,7 +85,7 @@ def readiness_today(
     key = (_params_key(params), version, day.isoformat(), inputs.overlay.key())
     rows = cache.get(key)
     cached = rows is not None
-    scenarios = sample(settings.data_dir, params)
+    scenarios = sample(settings.data_dir, params)  # a few ms: the stored set needs it
     if rows is None:
         rows = today_readiness(inputs, scenarios, road, settings)
         cache.put(key, rows)
@@ -108,15 +107,8 @@ def readiness_today(
         ]
         set_id = stored.id
         uow.commit()
-    return ReadinessToday(now, version, cached, set_id, params, rows, trend)
+    return TodayReadiness(now, version, cached, set_id, params, rows, trend)
 
 
 def _params_key(params: ScenarioParams) -> str:
-    data: dict[str, Any] = {
-        "count": params.count,
-        "seed": params.seed,
-        "levels": list(params.levels),
-        "types": list(params.incident_types),
-        "radius": params.place_radius_km,
-    }
-    return json.dumps(data, sort_keys=True)
+    return json.dumps(params_dict(params), sort_keys=True)

@@ -10,17 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from .errors import ConflictError, NotFoundError
 from .models import (
-    Balance,
     Depot,
     Item,
-    Location,
-    LocationKind,
-    Lot,
     LotConditionChange,
     Movement,
     Reservation,
@@ -38,7 +34,7 @@ from .planning_models import (
     RunStatus,
     ScenarioSetRecord,
 )
-from .queries import usable_clause
+from .queries import available_by_depot_item
 
 
 @dataclass(frozen=True)
@@ -90,19 +86,7 @@ class RunOutcome:
 
 def usable_stock(session: Session, today: dt.date) -> dict[tuple[str, str], int]:
     """(depot, item) -> usable units not reserved: what an incident could draw on today."""
-    rows = session.execute(
-        select(
-            Location.depot_code,
-            Balance.item_code,
-            func.sum(
-                case((usable_clause(today), Balance.on_hand - Balance.reserved), else_=literal(0))
-            ),
-        )
-        .join(Location, Location.id == Balance.location_id)
-        .join(Lot, Lot.id == Balance.lot_id)
-        .where(Location.kind == LocationKind.DEPOT)
-        .group_by(Location.depot_code, Balance.item_code)
-    )
+    rows = session.execute(available_by_depot_item(today))
     return {(str(d), str(i)): int(q) for d, i, q in rows if q and int(q) > 0}
 
 
@@ -375,6 +359,10 @@ class LevelsRecords:
     def policies(
         self, *, depot: str | None, item: str | None, limit: int, offset: int
     ) -> tuple[list[StockPolicy], int]:
+        if depot and self.session.get(Depot, depot) is None:
+            raise NotFoundError(f"unknown depot {depot!r}", field="depot")
+        if item and self.session.get(Item, item) is None:
+            raise NotFoundError(f"unknown item {item!r}", field="item")
         stmt = select(StockPolicy)
         if depot:
             stmt = stmt.where(StockPolicy.depot_code == depot)

@@ -529,23 +529,27 @@ def _alert_order(a: Alert) -> tuple[int, int, str, str, str]:
     )
 
 
-def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[Alert]:
-    """Policies whose usable, unreserved quantity is under the minimum."""
-    usable = usable_clause(today)
-    avail = (
+def available_by_depot_item(today: dt.date) -> Select[str | None, str, Any]:
+    """(depot, item, available): usable units not reserved, per depot x item; what the
+    below-minimum alert compares with a policy and what readiness measures."""
+    return (
         select(
             Location.depot_code.label("depot"),
             Balance.item_code.label("item"),
-            func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0))).label(
-                "available"
-            ),
+            func.sum(
+                case((usable_clause(today), Balance.on_hand - Balance.reserved), else_=literal(0))
+            ).label("available"),
         )
         .join(Location, Location.id == Balance.location_id)
         .join(Lot, Lot.id == Balance.lot_id)
         .where(Location.kind == LocationKind.DEPOT)
         .group_by(Location.depot_code, Balance.item_code)
-        .subquery()
     )
+
+
+def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[Alert]:
+    """Policies whose usable, unreserved quantity is under the minimum."""
+    avail = available_by_depot_item(today).subquery()
     stmt = select(StockPolicy, func.coalesce(avail.c.available, 0)).outerjoin(
         avail,
         and_(avail.c.depot == StockPolicy.depot_code, avail.c.item == StockPolicy.item_code),

@@ -275,3 +275,18 @@ def test_a_run_whose_job_failed_shows_it_and_cannot_be_accepted(api: Api) -> Non
         api.client.post(f"/stock-levels/runs/{started['run_id']}/accept"), 409, "run_id"
     )
     assert "the worker process stopped" in refused["detail"]
+
+
+def test_policies_of_an_unknown_depot_or_item_are_404_naming_it(api: Api) -> None:
+    assert_problem(api.client.get("/stock-policies", params={"depot": "D-NOPE"}), 404, "depot")
+    assert_problem(api.client.get("/stock-policies", params={"item": "NOPE"}), 404, "item")
+    assert api.get("/stock-policies", depot="D-HNI")["total"] > 0
+
+
+def test_an_unknown_chart_is_refused_naming_it(api: Api) -> None:
+    _inline(api)
+    run = _run(api, budget_vnd=0)
+    refused = assert_problem(
+        api.client.get(f"/stock-levels/runs/{run['id']}/charts/by-moon.png"), 422
+    )
+    assert refused["field"] == "path.name" and "by-zone" in refused["detail"]
