@@ -42,6 +42,9 @@ def finish_integer(run: Decomposition) -> str:
     run.report(run.log[-1], 0.0)
     if relative_gap(run.upper, run.lower) <= run.params.gap or run.time_left() <= 0:
         return ""
+    if run.last is not None:
+        pruned = run.master.prune(run.last)
+        run.log.append(f"{pruned} cuts slack at the relaxation's optimum dropped")
     run.master.make_integer()
     return run.loop(run.params.gap, "integer")
 
