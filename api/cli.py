@@ -15,6 +15,7 @@ from inventory.errors import InventoryError
 from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
 from .cli_bench import bench_app
+from .cli_db import add_backup_commands
 from .cli_levels import levels_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
@@ -26,8 +27,9 @@ from .timefmt import LOCAL_LABEL, local_clock
 app = typer.Typer(
     help="chemdepot: chemical-equipment depots, stock, dispatch and planning.", no_args_is_help=True
 )
-db_app = typer.Typer(help="Database schema and seed.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema, seed, backup and restore.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+add_backup_commands(db_app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(levels_app, name="levels")
 console = Console()

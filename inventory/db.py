@@ -59,3 +59,9 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def readonly_requested(conn: Any) -> bool:
     """Readers on SQLite skip BEGIN IMMEDIATE (see `make_engine`)."""
     return bool(conn.get_execution_options().get("chemdepot_readonly"))
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine for transactions that only read: on SQLite they begin with a
+    plain BEGIN, a snapshot that does not block writers (see `make_engine`)."""
+    return engine.execution_options(chemdepot_readonly=True)

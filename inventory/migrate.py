@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,3 +59,16 @@ def _foreign_keys_checked_after(conn: Connection) -> Iterator[None]:
             raise RuntimeError(f"the migration left broken foreign keys: {broken[:5]}")
     finally:
         raw.execute("PRAGMA foreign_keys=ON")
+
+
+def head_revision() -> str:
+    """The revision this code's models describe (the newest migration)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the migrations directory holds no revision")
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision a database is migrated to; None when it was never migrated."""
+    return MigrationContext.configure(conn).get_current_revision()
