@@ -31,7 +31,7 @@ BEARER = "HTTPBearer"
 LOOKUP_QUERIES = frozenset({"depot", "item", "lot", "from", "to"})
 
 #: The problems each kind of route can give. No route answers 429: nothing throttles,
-#: and a retry racing its twin gets a 409 (see README, Retries).
+#: and a retry racing its twin gets a 409.
 PROTECTED = (401, 403)  # every route but OPEN_PATHS: the bearer token and its role/depots
 INPUT = (422,)  # any parameter or body: request validation, the field named
 LOOKUP = (404,)  # a path id, a body, or a query naming a record that may not exist
