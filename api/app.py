@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import problems
+from . import openapi, problems
 from .jobs import JobRunner, interrupt_unfinished_jobs
 from .readiness_service import ReadinessCache
 from .routes import dispatch, levels, network, stock
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.readiness_cache = ReadinessCache()
     app.state.road = None  # loaded on first use: see routes.network.get_road
     problems.install(app)
+    openapi.install(app)
     app.include_router(stock.router)
     app.include_router(network.router)
     app.include_router(dispatch.router)

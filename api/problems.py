@@ -30,6 +30,8 @@ from network.errors import (
 )
 from optimizer.errors import InvalidProblemError
 
+from .route_table import allowed_methods
+
 log = logging.getLogger("chemdepot.api")
 
 PROBLEM = "application/problem+json"
@@ -91,6 +93,7 @@ def problem(
     *,
     field: str | None = None,
     errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -103,7 +106,7 @@ def problem(
         body["field"] = field
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 #: Tags of the tagged unions in request bodies; pydantic puts them in error locations.
@@ -126,6 +129,9 @@ def _field(error: Any) -> str:
     if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
         return f"{loc}.type"
     return loc
+
+
+_HTTP_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
 
 
 def install(app: FastAPI) -> None:
@@ -177,8 +183,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem(exc.status_code, title, str(exc.detail), request)
+        title = _HTTP_TITLES.get(exc.status_code, "Error")
+        headers = dict(exc.headers or {})
+        detail = str(exc.detail)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request.app, request.scope["path"])
+            headers["Allow"] = ", ".join(allowed) or headers.get("Allow", "")
+            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+        return problem(exc.status_code, title, detail, request, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,140 @@
+"""Schemathesis against the app's own OpenAPI document, in process, on a fresh seeded
+SQLite copy: every check and phase, a fixed number of cases per operation and a fixed
+seed, so a failure is the same failure on the next run.
+
+No operation is skipped: `POST /stock-levels/runs` starts real solver jobs in the app's
+worker process, which the test stops when the run ends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import schemathesis
+from fastapi import FastAPI
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events
+
+from tests.api.api_support import Api
+
+#: Cases per operation in the fuzzing phase (the coverage phase adds its own boundary
+#: cases); measured so the whole test stays near a minute on a loaded 2-core machine.
+CASES_PER_OPERATION = 5
+#: Methods no route takes, sent to every path: 405 with `Allow` is one code path for any
+#: method, so three do (OPTIONS also checks `Allow` against the document).
+UNSUPPORTED_METHODS = ["options", "patch", "trace"]
+#: Longest chain of linked requests (create an incident, plan it, confirm the plan...).
+STATEFUL_STEPS = 4
+SEED = 11_2026
+#: What a schema-valid upload may get: schemathesis's default for valid data, plus
+#: the refusals of a file's content.
+UPLOAD_OK = ["2xx", "3xx", "401", "403", "404", "409", "413", "415", "422", "429", "5xx"]
+#: Headers the HTTP client adds by itself; the rest (the token, at merge) go to schemathesis.
+TRANSPORT_HEADERS = frozenset({"accept", "accept-encoding", "connection", "user-agent"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One distinct failure: which check, on which operation, with one example."""
+
+    check: str
+    operation: str
+    title: str
+    message: str
+    example: str
+
+    def line(self) -> str:
+        return (
+            f"{self.operation}: {self.check} — {self.title}\n    {self.message}\n    {self.example}"
+        )
+
+
+def fuzz_config(headers: dict[str, str]) -> SchemathesisConfig:
+    """Every check and phase, derandomized, bounded per operation."""
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "headers": headers,
+            "workers": 1,
+            "generation": {"max-examples": CASES_PER_OPERATION, "deterministic": True},
+            "checks": {"enabled": True},
+            "phases": {
+                "enabled": True,
+                "coverage": {"unexpected-methods": UNSUPPORTED_METHODS},
+                "stateful": {"max-steps": STATEFUL_STEPS},
+            },
+            "operations": [
+                {
+                    # what is inside a file is not in the schema: a schema-valid upload
+                    # may be unreadable (415), empty or wrong (422) or too long (413)
+                    "include-path": "/movements/import",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": UPLOAD_OK}},
+                }
+            ],
+        }
+    )
+
+
+def client_headers(api: Api) -> dict[str, str]:
+    """The test client's default headers (the admin token once auth lands)."""
+    return {k: v for k, v in api.client.headers.items() if k.lower() not in TRANSPORT_HEADERS}
+
+
+def findings(stream: Iterator[events.EngineEvent]) -> list[Finding]:
+    """Distinct failures of a run (by check, operation and title), errors included."""
+    found: dict[tuple[str, str, str], Finding] = {}
+    for event in stream:
+        if isinstance(event, events.ScenarioFinished):
+            for case_id, checks in event.recorder.checks.items():
+                for check in checks:
+                    if check.status != Status.FAILURE or check.failure_info is None:
+                        continue
+                    failure = check.failure_info.failure
+                    operation = failure.operation or event.recorder.label
+                    example = _example(event.recorder.cases[case_id].value)
+                    key = (check.name, operation, failure.title)
+                    message = " | ".join(failure.message.splitlines()[:2])
+                    found.setdefault(
+                        key, Finding(check.name, operation, failure.title, message, example)
+                    )
+        elif isinstance(event, events.NonFatalError):
+            key = ("error", event.label, type(event.value).__name__)
+            found.setdefault(
+                key, Finding("error", event.label, type(event.value).__name__, str(event.value), "")
+            )
+        elif isinstance(event, events.FatalError):
+            raise event.exception
+    return sorted(found.values(), key=lambda f: (f.operation, f.check, f.title))
+
+
+def _example(case: Any) -> str:
+    body = "" if not isinstance(case.body, dict | list | str | bytes) else f" body={case.body!r}"
+    body = body[:200]
+    query = f" query={case.query}" if case.query else ""
+    return f"{case.method} {case.formatted_path}{query}{body}"
+
+
+def stop_jobs(app: FastAPI) -> None:
+    """Stop the solver workers a fuzzed `POST /stock-levels/runs` may have started:
+    schemathesis keeps the app's lifespan open for the rest of the session."""
+    app.state.jobs.shutdown(wait=False)
+
+
+def test_every_answer_is_documented_and_matches_the_openapi_document(api: Api) -> None:
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", app, config=fuzz_config(client_headers(api))
+    )
+    started = time.monotonic()
+    try:
+        found = findings(schemathesis.engine.from_schema(schema).execute())
+    finally:
+        stop_jobs(app)
+    elapsed = time.monotonic() - started
+    print(f"schemathesis: {elapsed:.0f} s, {len(found)} distinct failure(s)")
+    for f in found:
+        print(f.line())
+    assert not found, "\n".join(f.line() for f in found)
