@@ -26,9 +26,19 @@ HazardSourceId = Annotated[str, code_rule(20)]
 
 
 class Location(BaseModel):
-    """Where: coordinates, a road node id, or a hazard-source id from data/."""
+    """Where: coordinates, a road node id, or a hazard-source id from data/ (exactly one;
+    the schema says so with `oneOf`, so an empty location is invalid there too)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["lat", "lon"]},
+                {"required": ["node_id"]},
+                {"required": ["hazard_source"]},
+            ]
+        },
+    )
 
     lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None

@@ -369,3 +369,19 @@ def test_an_incident_with_a_zero_width_space_in_its_level_is_a_422(api: Api) -> 
 
     assert_problem(response, 422, "level")
     assert api.get("/incidents") == before
+
+
+def test_an_empty_location_is_refused_and_the_schema_says_so(api: Api) -> None:
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    schema = api.get("/openapi.json")["components"]["schemas"]["Location"]
+    before = api.get("/incidents")
+
+    response = api.client.post("/incidents", json=incident(later, location={}))
+
+    assert_problem(response, 422, "location")
+    assert api.get("/incidents") == before
+    assert [sorted(c["required"]) for c in schema["oneOf"]] == [
+        ["lat", "lon"],
+        ["node_id"],
+        ["hazard_source"],
+    ]
