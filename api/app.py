@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from . import openapi, problems
 from .jobs import JobRunner, interrupt_unfinished_jobs
+from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
 from .routes import dispatch, levels, network, stock
 from .routes import jobs as job_routes
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.road = None  # loaded on first use: see routes.network.get_road
     problems.install(app)
     openapi.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(stock.router)
     app.include_router(network.router)
     app.include_router(dispatch.router)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from inventory.uow import UnitOfWork
 
 from .jobs import JobRunner
+from .limits import MAX_OFFSET, MAX_PAGE_SIZE
 from .services import Database
 from .settings import Settings
 
@@ -48,8 +49,8 @@ def get_actor(
 class Paging:
     def __init__(
         self,
-        limit: Annotated[int, Query(ge=1, le=1000, description="rows per page")] = 100,
-        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")] = 100,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
     ) -> None:
         self.limit = limit
         self.offset = offset

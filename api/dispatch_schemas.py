@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from .text_rules import ItemCode, NodeId, code_rule, text_rule
 from .timefmt import LocalTime
 
 IncidentType = Literal[
@@ -17,18 +17,33 @@ IncidentType = Literal[
     "oil_spill_land",
     "toxic_smoke_fire",
 ]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+#: the longest a request may let the dispatch solver run (seconds)
+MAX_PLAN_TIME_LIMIT_S = 120.0
+#: incidents.level, .template, .hazard_source_id
+Level = Annotated[str, code_rule(40)]
+Template = Annotated[str, code_rule(80)]
+HazardSourceId = Annotated[str, code_rule(20)]
 
 
 class Location(BaseModel):
-    """Where: coordinates, a road node id, or a hazard-source id from data/."""
+    """Where: coordinates, a road node id, or a hazard-source id from data/ (exactly one;
+    the schema says so with `oneOf`, so an empty location is invalid there too)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["lat", "lon"]},
+                {"required": ["node_id"]},
+                {"required": ["hazard_source"]},
+            ]
+        },
+    )
 
     lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
     lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
-    node_id: Code | None = None
-    hazard_source: Code | None = None
+    node_id: NodeId | None = None
+    hazard_source: HazardSourceId | None = None
 
     @model_validator(mode="after")
     def _one_way(self) -> Location:
@@ -47,9 +62,10 @@ class Location(BaseModel):
 class DemandIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    item: Code
+    item: ItemCode
     quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000)]
-    required_by: dt.datetime
+    #: with its time zone (e.g. +07:00 or Z): a time without one is refused
+    required_by: AwareDatetime
     priority: Annotated[StrictInt, Field(ge=1, le=5)] = 3
 
 
@@ -60,13 +76,13 @@ class IncidentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     incident_type: IncidentType
-    level: Code
+    level: Level
     location: Location
-    reported_at: dt.datetime | None = None
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    reported_at: AwareDatetime | None = None
+    description: Annotated[str, text_rule(1000)] | None = None
     priority: Annotated[StrictInt, Field(ge=1, le=5)] = 3
     demands: Annotated[list[DemandIn], Field(max_length=200)] | None = None
-    template: Code | None = None
+    template: Template | None = None
     size: Annotated[float, Field(gt=0, le=20, allow_inf_nan=False)] = 1.0
 
 
@@ -99,8 +115,8 @@ class IncidentRead(BaseModel):
 class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    time_limit_s: Annotated[float, Field(gt=0, le=120)] | None = None
-    seed: Annotated[StrictInt, Field(ge=0)] = 0
+    time_limit_s: Annotated[float, Field(gt=0, le=MAX_PLAN_TIME_LIMIT_S)] | None = None
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
     with_incidents: Annotated[
         list[Annotated[StrictInt, Field(ge=1, le=2_147_483_647)]], Field(max_length=20)
     ] = []

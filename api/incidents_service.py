@@ -51,7 +51,7 @@ def create_incident(
         raise ValidationError(
             f"unknown level {body.level!r}; use one of {settings.incident_levels}", field="level"
         )
-    reported = _aware(body.reported_at) if body.reported_at else now
+    reported = body.reported_at or now
     if reported > now + dt.timedelta(minutes=10):
         raise ValidationError("reported_at is in the future", field="reported_at")
     point = _point(ctx, body)
@@ -103,10 +103,6 @@ def _template_name(body: IncidentCreate) -> str:
     return body.template or f"{body.incident_type}.{body.level}"
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _demands(
     uow: UnitOfWork,
     settings: Settings,
@@ -125,7 +121,7 @@ def _demands(
             if d.item in seen:
                 raise ValidationError(f"item {d.item} appears twice", field=f"demands[{n}].item")
             seen.add(d.item)
-            due = _aware(d.required_by)
+            due = d.required_by
             if due <= now:
                 raise ValidationError(
                     f"required_by {to_local(due).isoformat()} is in the past",

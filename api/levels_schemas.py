@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from .levels_service import MAX_SCENARIOS, MAX_TIME_LIMIT_S
+from .text_rules import DepotCode, ItemCode, code_rule
 from .timefmt import LocalTime
+
+#: a stock-levels budget stays far inside the BIGINT column it is stored in
+MAX_BUDGET_VND = 10**15
+#: an incident level or type name
+Word = Annotated[str, code_rule(40)]
 
 
 class FixedLevelIn(BaseModel):
-    depot: str = Field(min_length=1, max_length=16)
-    item: str = Field(min_length=1, max_length=24)
+    depot: DepotCode
+    item: ItemCode
     quantity: int = Field(ge=0, le=10_000_000)
 
 
@@ -21,16 +27,22 @@ class LevelsRunCreate(BaseModel):
     """An optimisation of how much of each item each depot should hold."""
 
     budget_vnd: int | None = Field(
-        default=None, ge=0, description="VND for new stock (at unit cost); none: no limit"
+        default=None,
+        ge=0,
+        le=MAX_BUDGET_VND,
+        description="VND for new stock (at unit cost); none: no limit",
     )
     scenarios: int = Field(
         default=1000, ge=1, le=MAX_SCENARIOS, description="incident scenarios sampled"
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    levels: list[str] = Field(
-        default=["provincial", "national"], min_length=1, description="incident levels sampled"
+    levels: list[Word] = Field(
+        default=["provincial", "national"],
+        min_length=1,
+        max_length=20,
+        description="incident levels sampled",
     )
-    incident_types: list[str] = Field(default=[], description="empty: every type")
+    incident_types: list[Word] = Field(default=[], max_length=20, description="empty: every type")
     time_limit_s: float = Field(default=60.0, gt=0, le=MAX_TIME_LIMIT_S)
     gap: float = Field(default=0.01, gt=0, lt=0.5, description="relative gap to stop at")
     method: Literal["auto", "extensive", "decomposition"] = "auto"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from network import MAX_MATRIX_SIDE
 
+from .text_rules import NodeId, text_rule
 from .timefmt import LocalTime
 
-NodeId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
@@ -64,7 +64,10 @@ class MatrixRead(BaseModel):
 
 class ClosureCreate(BaseModel):
     """An edge or node closed, an edge slowed (`slow` with speed_factor), or a hazard zone
-    (a circle: centre + radius_km, or a polygon of [lat, lon] points)."""
+    (a circle: centre + radius_km, or a polygon of [lat, lon] points, valid as shapely
+    sees it: simple, with an area). Each kind takes only its own fields: `edge` edge_id;
+    `node` node_id; `slow` edge_id and speed_factor; `zone_circle` centre and radius_km;
+    `zone_polygon` polygon. Another kind's field is refused (422 naming it)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -75,7 +78,7 @@ class ClosureCreate(BaseModel):
     centre: tuple[Lat, Lon] | None = None
     radius_km: Annotated[float, Field(gt=0, le=200)] | None = None
     polygon: list[tuple[Lat, Lon]] | None = None
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reason: Annotated[str, text_rule(200, min_length=1, strip=True)]
 
 
 class ClosureRead(BaseModel):

@@ -196,19 +196,30 @@ def create_closure(
     return result, False
 
 
+#: The fields each kind of closure takes (besides `kind` and `reason`).
+CLOSURE_FIELDS: dict[str, tuple[str, ...]] = {
+    "edge": ("edge_id",),
+    "node": ("node_id",),
+    "slow": ("edge_id", "speed_factor"),
+    "zone_circle": ("centre", "radius_km"),
+    "zone_polygon": ("polygon",),
+}
+
+
 def check_closure(router: RoadRouter, body: ClosureCreate) -> None:
-    """Refuse a closure missing its kind's fields, naming an unknown edge or node, or whose
-    zone the network rejects (an empty polygon)."""
-    need: dict[str, tuple[str, ...]] = {
-        "edge": ("edge_id",),
-        "node": ("node_id",),
-        "slow": ("edge_id", "speed_factor"),
-        "zone_circle": ("centre", "radius_km"),
-        "zone_polygon": ("polygon",),
-    }
-    for name in need[body.kind]:
+    """Refuse a closure missing its kind's fields or carrying another kind's, naming an
+    unknown edge or node, or whose zone the network rejects (a polygon that is not valid
+    as shapely sees it: self-crossing or without area)."""
+    need = CLOSURE_FIELDS[body.kind]
+    for name in need:
         if getattr(body, name) is None:
             raise ValidationError(f"{name} is required for a {body.kind} closure", field=name)
+    for name in sorted(set().union(*CLOSURE_FIELDS.values()) - set(need)):
+        if getattr(body, name) is not None:
+            raise ValidationError(
+                f"{name} does not belong to a {body.kind} closure (it takes {', '.join(need)})",
+                field=name,
+            )
     if body.edge_id is not None and body.edge_id not in router.graph.edges:
         raise UnknownEdgeError(f"unknown edge {body.edge_id!r}", field="edge_id")
     if body.node_id is not None and body.node_id not in router.graph.nodes:
@@ -219,17 +230,16 @@ def check_closure(router: RoadRouter, body: ClosureCreate) -> None:
 
 
 def _new_row(body: ClosureCreate, actor: str) -> RoadClosure:
+    """The record of a checked closure: only its kind's fields are set (check_closure)."""
     return RoadClosure(
         kind=ClosureKind(body.kind),
-        edge_id=body.edge_id if body.kind in ("edge", "slow") else None,
-        node_id=body.node_id if body.kind == "node" else None,
-        speed_factor=body.speed_factor if body.kind == "slow" else None,
-        centre_lat=body.centre[0] if body.centre and body.kind == "zone_circle" else None,
-        centre_lon=body.centre[1] if body.centre and body.kind == "zone_circle" else None,
-        radius_km=body.radius_km if body.kind == "zone_circle" else None,
-        polygon=[list(p) for p in body.polygon]
-        if body.polygon and body.kind == "zone_polygon"
-        else None,
+        edge_id=body.edge_id,
+        node_id=body.node_id,
+        speed_factor=body.speed_factor,
+        centre_lat=body.centre[0] if body.centre else None,
+        centre_lon=body.centre[1] if body.centre else None,
+        radius_km=body.radius_km,
+        polygon=[list(p) for p in body.polygon] if body.polygon is not None else None,
         reason=body.reason,
         created_by=actor,
         created_at=utcnow(),

@@ -5,18 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from inventory.models import Condition
 
+from .text_rules import (
+    DepotCode,
+    ItemCode,
+    LocationCode,
+    LotNo,
+    MovementReason,
+    Note,
+    Reference,
+    text_rule,
+)
 from .timefmt import LocalTime
 
 T = TypeVar("T")
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-LotNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-PositiveQty = Annotated[StrictInt, Field(gt=0, le=10_000_000)]
-Text = Annotated[str, StringConstraints(max_length=500)]
+#: the largest quantity one movement (or one import row) may carry
+MAX_QUANTITY = 10_000_000
+PositiveQty = Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY)]
+ConditionReason = Annotated[str, text_rule(200, min_length=1)]
 
 
 class Strict(BaseModel):
@@ -141,43 +151,43 @@ class ReceiptCreate(Strict):
     """Stock arriving at a depot from a supplier or domestic production."""
 
     type: Literal["receipt"]
-    depot: Code
-    item: Code
+    depot: DepotCode
+    item: ItemCode
     quantity: PositiveQty
     lot_no: LotNo | None = None
     expiry_date: dt.date | None = None
     calibration_due: dt.date | None = None
     condition: Condition = Condition.SERVICEABLE
     source: Literal["supplier", "production"] = "supplier"
-    reference: Text | None = None
-    note: Text | None = None
+    reference: Reference | None = None
+    note: Note | None = None
 
 
 class IssueCreate(Strict):
     """Stock issued from a depot to units or to an incident location."""
 
     type: Literal["issue"]
-    depot: Code
-    item: Code
+    depot: DepotCode
+    item: ItemCode
     quantity: PositiveQty
     lot_no: LotNo | None = None
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "issue"
-    destination: Code | None = None
-    reference: Text | None = None
-    note: Text | None = None
+    reason: MovementReason = "issue"
+    destination: LocationCode | None = None
+    reference: Reference | None = None
+    note: Note | None = None
 
 
 class TransferCreate(Strict):
     """Ship stock to another depot: it sits in transit until received there."""
 
     type: Literal["transfer"]
-    from_depot: Code
-    to_depot: Code
-    item: Code
+    from_depot: DepotCode
+    to_depot: DepotCode
+    item: ItemCode
     quantity: PositiveQty
     lot_no: LotNo | None = None
-    reference: Text | None = None
-    note: Text | None = None
+    reference: Reference | None = None
+    note: Note | None = None
 
 
 class TransferReceiveCreate(Strict):
@@ -191,26 +201,26 @@ class CountCreate(Strict):
     """A physical count: sets on hand of one lot, booking the difference to adjustment."""
 
     type: Literal["count"]
-    depot: Code
-    item: Code
-    counted_quantity: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    depot: DepotCode
+    item: ItemCode
+    counted_quantity: Annotated[StrictInt, Field(ge=0, le=MAX_QUANTITY)]
     lot_no: LotNo | None = None
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "cycle_count"
-    reference: Text | None = None
-    note: Text | None = None
+    reason: MovementReason = "cycle_count"
+    reference: Reference | None = None
+    note: Note | None = None
 
 
 class WriteOffCreate(Strict):
     """Remove stock from the books to scrap."""
 
     type: Literal["write_off"]
-    depot: Code
-    item: Code
+    depot: DepotCode
+    item: ItemCode
     quantity: PositiveQty
     reason: Literal["expired", "damaged", "contaminated", "lost", "used_in_training", "other"]
     lot_no: LotNo | None = None
-    reference: Text | None = None
-    note: Text | None = None
+    reference: Reference | None = None
+    note: Note | None = None
 
 
 class ReversalCreate(Strict):
@@ -218,7 +228,7 @@ class ReversalCreate(Strict):
 
     type: Literal["reversal"]
     movement_id: Annotated[StrictInt, Field(gt=0, le=2**62)]
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    reason: MovementReason
 
 
 MovementCreate = Annotated[
@@ -300,10 +310,10 @@ class ImportResult(BaseModel):
 class ConditionUpdate(Strict):
     """Quarantine, release or mark a lot or serial unserviceable / in repair."""
 
-    item: Code
+    item: ItemCode
     lot_no: LotNo
     condition: Condition
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reason: ConditionReason
 
 
 class ConditionChangeRead(BaseModel):

@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = ROOT / "data"
-    max_page_size: int = 1000
+    #: largest request body accepted (bytes); larger ones get a 413 (api/limits.py)
+    max_body_bytes: int = 10 * 1024 * 1024
     max_import_rows: int = 20000
     #: Incident levels, lowest first; see shared/reference/regulation_notes.md (LEP 2020
     #: art. 123 still names a district level, which no longer exists after July 2025).

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import asdict
 from typing import Any, Literal
 
 import pandas as pd
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from inventory.commands import Receipt
 from inventory.errors import InventoryError
 from inventory.ledger import Ledger, fingerprint
-from inventory.models import Condition
 from inventory.queries import StockFilter, list_stock
 from inventory.uow import UnitOfWork
 
 from .problems import ApiProblem
+from .schemas import ReceiptCreate
+
+#: a quantity cell: whole digits only, as a JSON integer would be (at most 4000 digits,
+#: Python's own bound on reading an int from text; the schema's maximum then refuses it)
+_DIGITS = re.compile(r"[0-9]{1,4000}")
 
 REQUIRED = ("depot", "item", "quantity")
 OPTIONAL = ("lot_no", "expiry_date", "calibration_due", "condition", "source", "reference", "note")
@@ -66,7 +72,6 @@ def read_table(content: bytes, filename: str, *, max_rows: int) -> pd.DataFrame:
                 io.BytesIO(content),
                 dtype=str,
                 keep_default_na=False,
-                skipinitialspace=True,
                 encoding="utf-8-sig",
                 skip_blank_lines=False,
             )
@@ -96,28 +101,15 @@ def read_table(content: bytes, filename: str, *, max_rows: int) -> pd.DataFrame:
     return frame.fillna("")
 
 
-def _date(value: str, field: str, errors: list[dict[str, Any]], row: int) -> dt.date | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        errors.append(
-            {"row": row, "field": field, "message": f"{value!r} is not a date (YYYY-MM-DD)"}
-        )
-        return None
-
-
 def parse_receipts(frame: pd.DataFrame) -> tuple[list[tuple[int, Receipt]], list[dict[str, Any]]]:
-    """Shape checks per row: numbers, dates, enums. Row numbers match the spreadsheet
-    (the header is row 1)."""
+    """Each row checked by the JSON API's own receipt schema. Row numbers match the
+    spreadsheet (the header is row 1)."""
     receipts: list[tuple[int, Receipt]] = []
     errors: list[dict[str, Any]] = []
     for index, raw in enumerate(frame.to_dict(orient="records")):
         row = index + 2
-        rec = {k: str(v).strip() for k, v in raw.items()}
-        if not any(rec.values()):
+        rec = {str(k): str(v) for k, v in raw.items()}
+        if not any(v.strip() for v in rec.values()):
             continue  # a blank line: skipped, but it still counts for row numbers
         receipt = _parse_row(rec, row, errors)
         if receipt is not None:
@@ -125,70 +117,38 @@ def parse_receipts(frame: pd.DataFrame) -> tuple[list[tuple[int, Receipt]], list
     return receipts, errors
 
 
-def _parse_row(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> Receipt | None:
-    """One non-blank row: every problem is appended to `errors`, so one refusal names
-    them all; the receipt only when the row has none."""
-    before = len(errors)
+def _parse_row(rec: dict[str, str], row: int, errors: list[dict[str, Any]]) -> Receipt | None:
+    """One non-blank row, validated as the JSON body of a receipt would be (ReceiptCreate):
+    the same lengths, characters and bounds. Every problem is appended to `errors`, so one
+    refusal names them all; the receipt only when the row has none. A blank cell is an
+    absent field; the quantity must be whole digits ("1e3", " 5 ", "5.0" are refused)."""
+    said: set[str] = set()
+
+    def refuse(field: str, message: str) -> None:
+        said.add(field)
+        errors.append({"row": row, "field": field, "message": message})
+
     for col in REQUIRED:
-        if not rec.get(col):
-            errors.append({"row": row, "field": col, "message": "required"})
-    qty = _quantity(rec, row, errors)
-    expiry = _date(rec.get("expiry_date", ""), "expiry_date", errors, row)
-    calib = _date(rec.get("calibration_due", ""), "calibration_due", errors, row)
-    source = _source(rec, row, errors)
-    condition = _condition(rec, row, errors)
-    if len(errors) != before or qty is None:
-        return None
-    return Receipt(
-        depot=rec["depot"],
-        item=rec["item"],
-        quantity=qty,
-        lot_no=rec.get("lot_no") or None,
-        expiry_date=expiry,
-        calibration_due=calib,
-        condition=Condition(condition),
-        source="production" if source == "production" else "supplier",
-        reference=rec.get("reference") or None,
-        note=rec.get("note") or None,
-    )
-
-
-def _quantity(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> int | None:
-    """A whole number ("12" or "12.0"); None when absent or not whole. A whole number
-    that is not positive is returned but reported."""
-    if not rec.get("quantity"):
-        return None
+        if not rec.get(col, "").strip():
+            refuse(col, "required")
+    body: dict[str, Any] = {"type": "receipt"}
+    body |= {col: value for col, value in rec.items() if value.strip() and col != "quantity"}
+    quantity = rec.get("quantity", "")
+    if quantity.strip() and not _DIGITS.fullmatch(quantity):
+        refuse("quantity", f"{quantity!r} is not a whole number of units (digits 0-9 only)")
+    elif quantity:
+        body["quantity"] = int(quantity)
     try:
-        as_float = float(rec["quantity"])
-        if not as_float.is_integer():
-            raise ValueError
-        qty = int(as_float)
-    except ValueError:
-        message = f"{rec['quantity']!r} is not a whole number"
-        errors.append({"row": row, "field": "quantity", "message": message})
+        valid = ReceiptCreate.model_validate(body)
+    except PydanticValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "row"
+            if field not in said:
+                refuse(field, error["msg"])
         return None
-    if qty <= 0:
-        message = f"must be greater than zero (got {qty})"
-        errors.append({"row": row, "field": "quantity", "message": message})
-    return qty
-
-
-def _source(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> str:
-    """Where the stock came from; supplier when blank."""
-    source = rec.get("source") or "supplier"
-    if source not in ("supplier", "production"):
-        message = f"{source!r}: use supplier or production"
-        errors.append({"row": row, "field": "source", "message": message})
-    return source
-
-
-def _condition(rec: dict[Any, str], row: int, errors: list[dict[str, Any]]) -> str:
-    """The condition on arrival; serviceable when blank."""
-    condition = rec.get("condition") or "serviceable"
-    if condition not in {c.value for c in Condition}:
-        message = f"{condition!r}: use one of {[c.value for c in Condition]}"
-        errors.append({"row": row, "field": "condition", "message": message})
-    return condition
+    if said:
+        return None
+    return Receipt(**valid.model_dump(exclude={"type"}))
 
 
 def import_receipts(

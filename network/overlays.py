@@ -137,18 +137,19 @@ def _simple_polygon(points: tuple[Point, ...]) -> Polygon:
                 f"polygon point {p} is not a latitude/longitude", field="polygon"
             )
     shape = Polygon([(lon, lat) for lat, lon in points])
-    if area_km2(shape.convex_hull) < MIN_ZONE_AREA_KM2:
-        raise InvalidOverlayError(
-            "the polygon has zero area (its points lie on one line)", field="polygon"
-        )
-    if not shape.is_valid:
+    if not shape.is_valid:  # shapely (GEOS) decides, and says why
         reason = shapely.is_valid_reason(shape)
         where = _WHERE.match(reason)
         if where is not None:
             lat, lon = round(float(where["y"]), 5), round(float(where["x"]), 5)
             reason = f"{where['what'].lower()} at ({lat}, {lon})"
+        flat = shape.convex_hull.area == 0  # every point on one line
+        what = "has zero area" if flat else "is not simple, its edges cross"
+        raise InvalidOverlayError(f"the polygon {what}: {reason}", field="polygon")
+    if area_km2(shape) < MIN_ZONE_AREA_KM2:
         raise InvalidOverlayError(
-            f"the polygon is not simple, its edges cross: {reason}", field="polygon"
+            "the polygon has zero area (under 1 m²: its points lie on one line)",
+            field="polygon",
         )
     shapely.prepare(shape)
     return shape

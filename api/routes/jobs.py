@@ -12,13 +12,14 @@ from inventory.planning_models import JobStatus
 from ..deps import PagingDep, ReadSession, RowId
 from ..job_schemas import JobRead, JobSummary, job_read, job_summary
 from ..schemas import PageOf
+from ..text_rules import ShortCode
 
 router = APIRouter(tags=["jobs"])
 
 #: How many of a job's newest log lines `GET /jobs/{id}` shows.
 LOG_LINES_SHOWN = 50
 
-KindQuery = Annotated[str | None, Query(min_length=1, max_length=40)]
+KindQuery = Annotated[ShortCode | None, Query()]
 
 
 @router.get("/jobs")

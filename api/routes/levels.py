@@ -42,11 +42,13 @@ from ..levels_service import (
     start_levels_run,
 )
 from ..readiness_service import ReadinessCache, readiness_today
+from ..text_rules import DepotCode, ItemCode
 from .network import Road
 
 router = APIRouter(tags=["stock levels"])
 
-CodeQuery = Annotated[str | None, Query(min_length=1, max_length=60)]
+DepotQuery = Annotated[DepotCode | None, Query()]
+ItemQuery = Annotated[ItemCode | None, Query()]
 ChartName = Annotated[Literal["by-zone", "by-type", "by-level"], Path()]
 
 
@@ -162,7 +164,7 @@ def read_readiness(
 
 @router.get("/stock-policies")
 def list_stock_policies(
-    session: ReadSession, paging: PagingDep, depot: CodeQuery = None, item: CodeQuery = None
+    session: ReadSession, paging: PagingDep, depot: DepotQuery = None, item: ItemQuery = None
 ) -> StockPolicyPage:
     """Min / target / max per depot x item, with the run that set each (if any)."""
     rows, total = LevelsRecords(session).policies(

@@ -32,9 +32,12 @@ from ..network_service import (
     list_closures,
 )
 from ..problems import ApiProblem
+from ..text_rules import code_rule
 
 router = APIRouter(prefix="/network", tags=["network"])
 
+#: a node id, a depot code, a hazard-source id or "lat,lon"
+PlaceQuery = Annotated[str, code_rule(60)]
 PLACE = "a node id, a depot code (D-HNI), a hazard-source id (F01) or 'lat,lon'"
 
 
@@ -91,8 +94,8 @@ def read_nodes(road: Router) -> NodesPage:
 def read_route(
     road: Road,
     session: ReadSession,
-    from_: Annotated[str, Query(alias="from", min_length=1, max_length=60, description=PLACE)],
-    to: Annotated[str, Query(min_length=1, max_length=60, description=PLACE)],
+    from_: Annotated[PlaceQuery, Query(alias="from", description=PLACE)],
+    to: Annotated[PlaceQuery, Query(description=PLACE)],
     apply_closures: bool = True,
 ) -> dict[str, Any]:
     """The fastest route as a GeoJSON Feature (LineString) with per-leg times; active

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from sqlalchemy import func, select
 
 from inventory import commands as c
@@ -24,6 +24,7 @@ from inventory.queries import StockFilter, alerts, list_stock, stock_card, stock
 
 from ..deps import Actor, IdempotencyKey, PagingDep, ReadSession, SettingsDep, Uow
 from ..schemas import (
+    MAX_QUANTITY,
     AlertRead,
     CardLineRead,
     ConditionChangeRead,
@@ -51,10 +52,16 @@ from ..schemas import (
 )
 from ..services import change_condition, post_movement, today
 from ..tabular import export_stock, import_receipts
+from ..text_rules import DepotCode, ItemCode, LotNo, ShortCode
 
 router = APIRouter()
 
-CodeQuery = Annotated[str | None, Query(min_length=1, max_length=60)]
+DepotQuery = Annotated[DepotCode | None, Query()]
+ItemQuery = Annotated[ItemCode | None, Query()]
+CategoryQuery = Annotated[ShortCode | None, Query()]
+LotQuery = Annotated[LotNo | None, Query()]
+DepotPath = Annotated[DepotCode, Path()]
+ItemPath = Annotated[ItemCode, Path()]
 
 
 @router.get("/health", tags=["meta"])
@@ -73,7 +80,7 @@ def list_depots(session: ReadSession) -> list[DepotRead]:
 
 
 @router.get("/depots/{code}", tags=["depots"])
-def read_depot(code: str, session: ReadSession) -> DepotDetail:
+def read_depot(code: DepotPath, session: ReadSession) -> DepotDetail:
     """One depot with its vehicles and the storage its current stock takes up."""
     depot = session.get(Depot, code)
     if depot is None:
@@ -100,7 +107,7 @@ def read_depot(code: str, session: ReadSession) -> DepotDetail:
 @router.get("/items", tags=["items"])
 def list_items(
     session: ReadSession,
-    category: CodeQuery = None,
+    category: CategoryQuery = None,
 ) -> list[ItemRead]:
     """The catalogue: unit of issue, weight, volume, cost, shelf life, tracking, substitutes."""
     stmt = select(Item).order_by(Item.code)
@@ -133,10 +140,10 @@ def list_items(
 def read_stock(
     session: ReadSession,
     paging: PagingDep,
-    depot: CodeQuery = None,
-    item: CodeQuery = None,
-    category: CodeQuery = None,
-    lot: CodeQuery = None,
+    depot: DepotQuery = None,
+    item: ItemQuery = None,
+    category: CategoryQuery = None,
+    lot: LotQuery = None,
     condition: Condition | None = None,
     group_by: Literal["item", "lot"] = "item",
 ) -> PageOf[StockRowRead]:
@@ -162,9 +169,9 @@ def read_stock(
 def export(
     session: ReadSession,
     format: Literal["csv", "xlsx"] = "csv",
-    depot: CodeQuery = None,
-    item: CodeQuery = None,
-    category: CodeQuery = None,
+    depot: DepotQuery = None,
+    item: ItemQuery = None,
+    category: CategoryQuery = None,
 ) -> Response:
     """Every lot on hand (filtered) as CSV or XLSX."""
     content = export_stock(
@@ -182,7 +189,7 @@ def export(
 
 
 @router.get("/stock/{depot}/{item}", tags=["stock"])
-def read_stock_detail(depot: str, item: str, session: ReadSession) -> StockDetailRead:
+def read_stock_detail(depot: DepotPath, item: ItemPath, session: ReadSession) -> StockDetailRead:
     """One depot x item with its lots or serials, their expiry, calibration and condition."""
     detail = stock_detail(session, depot, item, today=today())
     return StockDetailRead.model_validate(asdict(detail))
@@ -190,10 +197,10 @@ def read_stock_detail(depot: str, item: str, session: ReadSession) -> StockDetai
 
 @router.get("/stock/{depot}/{item}/pick", tags=["stock"])
 def suggest_pick(
-    depot: str,
-    item: str,
+    depot: DepotPath,
+    item: ItemPath,
     session: ReadSession,
-    quantity: Annotated[int, Query(gt=0, le=10_000_000)],
+    quantity: Annotated[int, Query(gt=0, le=MAX_QUANTITY)],
 ) -> list[PickRead]:
     """Which lots to take `quantity` from: first expiry first out, usable stock only."""
     picks = Ledger(session).pick_fefo(depot, item, quantity)
@@ -298,9 +305,9 @@ def update_condition(
 def read_stock_card(
     session: ReadSession,
     paging: PagingDep,
-    depot: Annotated[str, Query(min_length=1, max_length=60)],
-    item: Annotated[str, Query(min_length=1, max_length=60)],
-    lot: CodeQuery = None,
+    depot: Annotated[DepotCode, Query()],
+    item: Annotated[ItemCode, Query()],
+    lot: LotQuery = None,
 ) -> StockCard:
     """The stock card of a depot x item (optionally one lot): movements oldest first with
     the running balance after each."""
@@ -319,8 +326,10 @@ def read_stock_card(
 @router.get("/alerts", tags=["alerts"])
 def read_alerts(
     session: ReadSession,
-    depot: CodeQuery = None,
-    kind: Annotated[list[str] | None, Query(description="repeat to select several")] = None,
+    depot: DepotQuery = None,
+    kind: Annotated[
+        list[ShortCode] | None, Query(max_length=20, description="repeat to select several")
+    ] = None,
     days: Annotated[int, Query(ge=0, le=3650, description="expiry look-ahead")] = 90,
     calibration_days: Annotated[int, Query(ge=0, le=3650)] = 30,
 ) -> list[AlertRead]:
