@@ -151,14 +151,21 @@ def import_cmd(
     actor: Annotated[str, typer.Option(help="who is importing")] = "cli",
 ) -> None:
     """Import receipts from a CSV or XLSX file: every row or none. Re-running the same
-    file posts nothing (its content hash is the idempotency key)."""
+    file posts nothing (its content hash is the idempotency key); a refused file may be
+    run again once the books are put right (its refusal is not kept)."""
     content = file.read_bytes()
     key = "import-file-" + hashlib.sha256(content).hexdigest()[:40]
     settings = Settings()
     db = Database(settings.database_url)
     try:
         result, replayed = import_receipts(
-            db.uow(), content, file.name, key=key, actor=actor, max_rows=settings.max_import_rows
+            db.uow(),
+            content,
+            file.name,
+            key=key,
+            actor=actor,
+            max_rows=settings.max_import_rows,
+            keep_refusals=False,
         )
     except ApiProblem as exc:
         console.print(f"[bold red]{exc.title}:[/] {exc.detail}")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from inventory.errors import ConflictError, NotFoundError, ValidationError
+from inventory.idempotency import Claim
 from inventory.incidents import NewDemand, NewIncident
 from inventory.ledger import utcnow
 from inventory.models import IncidentStatus, PlanStatus
@@ -19,6 +20,7 @@ from network import COAST_TOLERANCE_KM, OFFSHORE_REACH_KM
 
 from .dispatch_presenters import incident_read
 from .dispatch_schemas import IncidentCreate, IncidentRead
+from .idempotency import run_once
 from .network_service import RoadContext
 from .settings import Settings
 from .timefmt import to_local
@@ -46,6 +48,23 @@ def create_incident(
 ) -> tuple[dict[str, Any], bool]:
     """Validate place, level and demand, then store the incident and its site location.
     Returns (incident, replayed): a retry with the same key returns the first incident."""
+    return run_once(
+        uow,
+        key,
+        "incident",
+        body.model_dump(mode="json"),
+        lambda claim: _declare(uow, ctx, settings, body, actor, claim),
+    )
+
+
+def _declare(
+    uow: UnitOfWork,
+    ctx: RoadContext,
+    settings: Settings,
+    body: IncidentCreate,
+    actor: str,
+    claim: Claim,
+) -> dict[str, Any]:
     now = utcnow()
     if body.level not in settings.incident_levels:
         raise ValidationError(
@@ -58,9 +77,6 @@ def create_incident(
     coast = OFFSHORE_REACH_KM if body.incident_type == "oil_spill_water" else COAST_TOLERANCE_KM
     snap = ctx.router.snap(point, field_name="location", coast_km=coast)
     with uow:
-        claim = uow.idempotent(key, "incident", body.model_dump(mode="json"))
-        if claim.replayed is not None:
-            return claim.replayed, True
         new = NewIncident(
             incident_type=body.incident_type,
             level=body.level,
@@ -79,9 +95,9 @@ def create_incident(
         )
         incident = uow.incidents.add(new, actor=actor, now=now)
         answer = incident_read(incident).model_dump(mode="json")
-        claim.answer(answer)
+        uow.answer(claim, answer)
         uow.commit()
-    return answer, False
+    return answer
 
 
 def _point(ctx: RoadContext, body: IncidentCreate) -> tuple[float, float]:

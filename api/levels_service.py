@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from inventory.errors import ValidationError
+from inventory.idempotency import Claim
 from inventory.ledger import utcnow
 from inventory.levels_records import LevelsRecords, ReadinessRow, ledger_version, usable_stock
 from inventory.models import Depot, Item
@@ -31,6 +32,7 @@ from inventory.uow import UnitOfWork
 from optimizer.levels_model import LevelsProblem
 from optimizer.stock_levels import evaluate_levels
 
+from .idempotency import run_once
 from .levels_problem import DepotFacts, ItemFacts, LevelsInputs, build_levels_problem
 from .levels_readiness import readiness_rows
 from .network_service import RoadContext, active_overlay
@@ -121,11 +123,24 @@ def start_levels_run(
 ) -> tuple[dict[str, Any], bool]:
     """Store the run and its job, then hand the job to a worker. Returns (answer,
     replayed): a retry with the same key gets the same run back and starts nothing."""
+    answer, replayed = run_once(
+        uow,
+        key,
+        "stock-levels-run",
+        cmd.payload(),
+        lambda claim: _store_run(uow, settings, cmd, actor, claim),
+    )
+    if not replayed:
+        submit(answer["job_id"], {"run_id": answer["run_id"], "data_dir": str(settings.data_dir)})
+    return answer, replayed
+
+
+def _store_run(
+    uow: UnitOfWork, settings: Settings, cmd: LevelsCommand, actor: str, claim: Claim
+) -> dict[str, Any]:
+    """Store the run and its queued job; the job starts once this has committed."""
     scenarios = sample(settings.data_dir, cmd.scenario_params())
     with uow:
-        claim = uow.idempotent(key, "stock-levels-run", cmd.payload())
-        if claim.replayed is not None:
-            return claim.replayed, True
         _check_fixed(uow, cmd)
         now = utcnow()
         scenario_set = stored_scenario_set(uow.levels, scenarios, actor, now)
@@ -145,10 +160,9 @@ def start_levels_run(
             "job_url": f"/jobs/{job.id}",
             "run_url": f"/stock-levels/runs/{run.id}",
         }
-        claim.answer(answer)
+        uow.answer(claim, answer)
         uow.commit()
-    submit(job.id, {"run_id": run.id, "data_dir": str(settings.data_dir)})
-    return answer, False
+    return answer
 
 
 def _check_fixed(uow: UnitOfWork, cmd: LevelsCommand) -> None:
@@ -203,15 +217,16 @@ def accept_levels_run(
     uow: UnitOfWork, run_id: int, *, actor: str, key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Write the run's min / target / max into the stock policies (the alerts follow)."""
-    with uow:
-        claim = uow.idempotent(key, "stock-levels-accept", {"run_id": run_id})
-        if claim.replayed is not None:
-            return claim.replayed, True
-        written = uow.levels.accept(run_id, actor, utcnow())
-        answer = {"run_id": run_id, "status": "accepted", "policies_written": written}
-        claim.answer(answer)
-        uow.commit()
-    return answer, False
+
+    def accept(claim: Claim) -> dict[str, Any]:
+        with uow:
+            written = uow.levels.accept(run_id, actor, utcnow())
+            answer = {"run_id": run_id, "status": "accepted", "policies_written": written}
+            uow.answer(claim, answer)
+            uow.commit()
+        return answer
+
+    return run_once(uow, key, "stock-levels-accept", {"run_id": run_id}, accept)
 
 
 def read_inputs(

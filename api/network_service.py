@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from inventory.closures import ClosureRecords
 from inventory.errors import ConflictError, ValidationError
+from inventory.idempotency import Claim
 from inventory.ledger import utcnow
 from inventory.models import ClosureKind, Depot, RoadClosure
 from inventory.uow import UnitOfWork
@@ -36,6 +37,7 @@ from network import (
     load_road_graph,
 )
 
+from .idempotency import run_once
 from .network_schemas import ClosureCreate, ClosureRead
 
 log = logging.getLogger(__name__)
@@ -184,16 +186,17 @@ def create_closure(
 ) -> tuple[dict[str, Any], bool]:
     """Store a closure once per key, after checking it against the road graph so that
     nothing unknown to the router is ever stored; returns (closure, replayed)."""
-    check_closure(router, body)
-    with uow:
-        claim = uow.idempotent(key, "closure", body.model_dump(mode="json"))
-        if claim.replayed is not None:
-            return claim.replayed, True
-        row = uow.closures.add(_new_row(body, actor))
-        result = closure_read(row).model_dump(mode="json")
-        claim.answer(result)
-        uow.commit()
-    return result, False
+
+    def store(claim: Claim) -> dict[str, Any]:
+        check_closure(router, body)
+        with uow:
+            row = uow.closures.add(_new_row(body, actor))
+            result = closure_read(row).model_dump(mode="json")
+            uow.answer(claim, result)
+            uow.commit()
+        return result
+
+    return run_once(uow, key, "closure", body.model_dump(mode="json"), store)
 
 
 #: The fields each kind of closure takes (besides `kind` and `reason`).

@@ -6,12 +6,14 @@ supersedes its draft; a confirmed plan is replaced only by a re-plan of its own 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from inventory.errors import ConflictError, ValidationError
+from inventory.idempotency import Claim
 from inventory.ledger import utcnow
 from inventory.models import DispatchPlanRecord, Incident, IncidentStatus, PlanStatus
 from inventory.new_plan import NewPlan
@@ -28,6 +30,7 @@ from optimizer import (
 
 from .dispatch_presenters import plan_read
 from .dispatch_problem import build_problem, load_crews, reliance, to_record
+from .idempotency import LEASE, run_once
 from .network_service import active_overlay
 from .problems import PlanCheckError
 from .settings import Settings
@@ -85,20 +88,34 @@ def plan_dispatch(
     solve: Solver | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Returns (plan, replayed): a retry with the same idempotency key gets the first
-    plan back without solving again."""
-    operation = "replan" if cmd.replan else "dispatch-plan"
+    plan (or refusal) back without solving again. The key's lease covers every solve."""
+    solves = SOLVE_ATTEMPTS * (cmd.time_limit_s or MAX_DEFAULT_S)
+    return run_once(
+        uow,
+        key,
+        "replan" if cmd.replan else "dispatch-plan",
+        cmd.payload(),
+        lambda claim: _plan(uow, road, settings, cmd, actor, claim, solve or solve_dispatch),
+        lease=LEASE + dt.timedelta(seconds=solves),
+    )
+
+
+def _plan(
+    uow: UnitOfWork,
+    road: RoadRouter,
+    settings: Settings,
+    cmd: PlanCommand,
+    actor: str,
+    claim: Claim,
+    solve: Solver,
+) -> dict[str, Any]:
+    """Snapshot, solve with no transaction open, then store if the books still hold."""
     changes: list[str] = []
     for _ in range(SOLVE_ATTEMPTS):
         with uow.reading():
-            replayed = uow.replay(key, operation, cmd.payload())
-            if replayed is not None:
-                return replayed, True
             basis = _read_basis(uow, settings, cmd)
-        plan, new = _solve(road, settings, cmd, basis, solve or solve_dispatch)
+        plan, new = _solve(road, settings, cmd, basis, solve)
         with uow:
-            claim = uow.idempotent(key, operation, cmd.payload())
-            if claim.replayed is not None:
-                return claim.replayed, True
             changes = _recheck_and_release(uow, basis, plan, actor=actor)
             if changes:
                 continue  # leaving the block rolls the release back; solve again
@@ -107,11 +124,13 @@ def plan_dispatch(
                 opened = dict.fromkeys(basis.incident_ids, IncidentStatus.OPEN)
                 uow.plans.confirm(record, ledger=uow.ledger(actor), open_status=opened)
             answer = plan_read(uow.plans, record).model_dump(mode="json")
-            claim.answer(answer)
+            uow.answer(claim, answer)
             uow.commit()
-            return answer, False
+            return answer
     raise ConflictError(
-        "the books kept changing while the plan was solved (" + "; ".join(changes) + "): ask again",
+        "the books kept changing while the plan was solved ("
+        + "; ".join(changes)
+        + "): ask again with a new Idempotency-Key",
         field="incident_id",
     )
 

@@ -85,6 +85,59 @@ class PlanCheckError(Exception):
         self.violations = violations
 
 
+class ReplayedRefusal(Exception):
+    """A retry of a request that was refused: answered with the first refusal, as stored
+    against its Idempotency-Key (`body`: the problem without `type` and `instance`)."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("detail", ""))
+        self.status = status
+        self.body = body
+
+
+def refusal_of(exc: BaseException) -> tuple[int, dict[str, Any]] | None:
+    """The 4xx problem a use case's error is answered with, as (status, body without `type`
+    and `instance`); None for anything else (a server error, a key still in use)."""
+    if isinstance(exc, IdempotencyRaceError):
+        return None
+    if isinstance(exc, InventoryError):
+        status, title = _inventory_status(exc)
+        return status, _body(title, exc.message, exc.field)
+    if isinstance(exc, NetworkError):
+        status, title = _network_status(exc)
+        return status, _body(title, exc.message, exc.field)
+    if isinstance(exc, InvalidProblemError):
+        return 422, _body("Invalid problem", str(exc))
+    if isinstance(exc, ApiProblem) and exc.status < 500:
+        return exc.status, _body(exc.title, exc.detail, exc.field, exc.errors)
+    return None
+
+
+def _body(
+    title: str, detail: str, field: str | None = None, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"title": title, "detail": detail}
+    if field is not None:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _inventory_status(exc: InventoryError) -> tuple[int, str]:
+    for cls, status, title in _STATUS:
+        if isinstance(exc, cls):
+            return status, title
+    return 400, "Bad request"
+
+
+def _network_status(exc: NetworkError) -> tuple[int, str]:
+    for cls, status, title in _NETWORK_STATUS:
+        if isinstance(exc, cls):
+            return status, title
+    return 422, "Invalid request"
+
+
 def problem(
     status: int,
     title: str,
@@ -137,17 +190,29 @@ _HTTP_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
 def install(app: FastAPI) -> None:
     @app.exception_handler(InventoryError)
     async def _inventory(request: Request, exc: InventoryError) -> JSONResponse:
-        for cls, status, title in _STATUS:
-            if isinstance(exc, cls):
-                return problem(status, title, exc.message, request, field=exc.field)
-        return problem(400, "Bad request", exc.message, request, field=exc.field)
+        status, title = _inventory_status(exc)
+        headers = None
+        if isinstance(exc, IdempotencyRaceError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return problem(status, title, exc.message, request, field=exc.field, headers=headers)
 
     @app.exception_handler(NetworkError)
     async def _network(request: Request, exc: NetworkError) -> JSONResponse:
-        for cls, status, title in _NETWORK_STATUS:
-            if isinstance(exc, cls):
-                return problem(status, title, exc.message, request, field=exc.field)
-        return problem(422, "Invalid request", exc.message, request, field=exc.field)
+        status, title = _network_status(exc)
+        return problem(status, title, exc.message, request, field=exc.field)
+
+    @app.exception_handler(ReplayedRefusal)
+    async def _replayed(request: Request, exc: ReplayedRefusal) -> JSONResponse:
+        body = exc.body
+        return problem(
+            exc.status,
+            body["title"],
+            body["detail"],
+            request,
+            field=body.get("field"),
+            errors=body.get("errors"),
+            headers={"Idempotent-Replayed": "true"},
+        )
 
     @app.exception_handler(InvalidProblemError)
     async def _optimizer(request: Request, exc: InvalidProblemError) -> JSONResponse:

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import commands as c
 from inventory.db import make_engine, make_session_factory
+from inventory.idempotency import Claim
 from inventory.ledger import Ledger, Posted, local_date, utcnow
 from inventory.migrate import upgrade
 from inventory.models import Condition
 from inventory.seed import is_seeded, seed
 from inventory.uow import SqlUnitOfWork, UnitOfWork
 
+from .idempotency import run_once
 from .settings import Settings
 
 
@@ -80,14 +82,15 @@ def post_movement(
         }
     else:
         payload = c.command_payload(command)
-    with uow:
-        claim = uow.idempotent(key, "movement", payload)
-        if claim.replayed is not None:
-            return claim.replayed, True
-        result = _dispatch(uow.ledger(actor, now), command, key).as_dict()
-        claim.answer(result)
-        uow.commit()
-    return result, False
+
+    def post(claim: Claim) -> dict[str, Any]:
+        with uow:
+            result = _dispatch(uow.ledger(actor, now), command, key).as_dict()
+            uow.answer(claim, result)
+            uow.commit()
+        return result
+
+    return run_once(uow, key, "movement", payload, post)
 
 
 def _dispatch(ledger: Ledger, command: c.Command | ReversalRequest, key: str | None) -> Posted:
@@ -118,23 +121,24 @@ def change_condition(
 ) -> tuple[dict[str, Any], bool]:
     """Quarantine, release or mark a lot or serial unserviceable, once per key."""
     payload = {"item": item, "lot_no": lot_no, "condition": condition.value, "reason": reason}
-    with uow:
-        claim = uow.idempotent(key, "condition", payload)
-        if claim.replayed is not None:
-            return claim.replayed, True
-        change = uow.ledger(actor).set_condition(item, lot_no, condition, reason=reason)
-        result = {
-            "item": item,
-            "lot_no": lot_no,
-            "old_condition": change.old_condition.value,
-            "condition": change.new_condition.value,
-            "reason": change.reason,
-            "actor": change.actor,
-            "changed_at": change.changed_at.isoformat(),
-        }
-        claim.answer(result)
-        uow.commit()
-    return result, False
+
+    def change(claim: Claim) -> dict[str, Any]:
+        with uow:
+            done = uow.ledger(actor).set_condition(item, lot_no, condition, reason=reason)
+            result = {
+                "item": item,
+                "lot_no": lot_no,
+                "old_condition": done.old_condition.value,
+                "condition": done.new_condition.value,
+                "reason": done.reason,
+                "actor": done.actor,
+                "changed_at": done.changed_at.isoformat(),
+            }
+            uow.answer(claim, result)
+            uow.commit()
+        return result
+
+    return run_once(uow, key, "condition", payload, change)
 
 
 def today() -> dt.date:

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from inventory.commands import Receipt
 from inventory.errors import InventoryError
+from inventory.idempotency import Claim
 from inventory.ledger import Ledger, fingerprint
 from inventory.queries import StockFilter, list_stock
 from inventory.uow import UnitOfWork
 
+from .idempotency import run_once
 from .problems import ApiProblem
 from .schemas import ReceiptCreate
 
@@ -152,10 +154,20 @@ def _parse_row(rec: dict[str, str], row: int, errors: list[dict[str, Any]]) -> R
 
 
 def import_receipts(
-    uow: UnitOfWork, content: bytes, filename: str, *, key: str | None, actor: str, max_rows: int
+    uow: UnitOfWork,
+    content: bytes,
+    filename: str,
+    *,
+    key: str | None,
+    actor: str,
+    max_rows: int,
+    keep_refusals: bool = True,
 ) -> tuple[dict[str, Any], bool]:
     """Post every row of a receipts file or none, once per key; returns (result, replayed).
-    A refusal names every bad row, the ledger's refusals included."""
+    A refusal names every bad row, the ledger's refusals included. A file of the wrong
+    shape is refused before the key is claimed (request validation: the same bytes always
+    fail the same way); the ledger's refusal of a well-formed file is kept against the key
+    and replayed, unless `keep_refusals` is off (the CLI, whose key is the file's hash)."""
     frame = read_table(content, filename, max_rows=max_rows)
     receipts, errors = parse_receipts(frame)
     if not receipts and not errors:
@@ -170,14 +182,15 @@ def import_receipts(
                 errors.extend(more.errors or [])
         raise ImportRejected(sorted(errors, key=lambda e: (e["row"], e["field"])))
     payload = {"sha256": fingerprint("file", {"rows": [asdict(r) for _, r in receipts]})}
-    with uow:
-        claim = uow.idempotent(key, "import", payload)
-        if claim.replayed is not None:
-            return claim.replayed, True
-        result = _post_all(uow.ledger(actor), receipts, key)
-        claim.answer(result)
-        uow.commit()
-    return result, False
+
+    def post(claim: Claim) -> dict[str, Any]:
+        with uow:
+            result = _post_all(uow.ledger(actor), receipts, key)
+            uow.answer(claim, result)
+            uow.commit()
+        return result
+
+    return run_once(uow, key, "import", payload, post, keep_refusals=keep_refusals)
 
 
 def _post_all(

@@ -37,4 +37,13 @@ class IdempotencyConflictError(ConflictError):
 
 
 class IdempotencyRaceError(InventoryError):
-    """Another request with the same key committed first; the caller should re-read it."""
+    """Another request with the same key is still running: retry in `retry_after_s`."""
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after_s: int = 1) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s
+
+
+class ClaimLostError(IdempotencyRaceError):
+    """This request ran past its key's lease and a retry took the key over: it must write
+    nothing (the retry posts instead)."""

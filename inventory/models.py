@@ -228,8 +228,17 @@ class Lot(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class KeyState(enum.StrEnum):
+    """Where the request holding an idempotency key is: running, answered or refused."""
+
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    REFUSED = "refused"
+
+
 class IdempotencyRecord(Base):
-    """The first answer to a client key; a retry gets it back and posts nothing."""
+    """A client key: claimed while its request runs (`token`, until `lease_until`), then its
+    first answer or refusal (`status_code`), which every retry gets back instead of a re-run."""
 
     __tablename__ = "idempotency_records"
 
@@ -238,6 +247,13 @@ class IdempotencyRecord(Base):
     operation: Mapped[str] = mapped_column(String(40))
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state: Mapped[KeyState] = mapped_column(_enum(KeyState, "key_state"), default=KeyState.ANSWERED)
+    #: the refusal's HTTP status; null for an answer (the route's own success status)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    #: who holds an in-progress claim: only its holder may answer, refuse or release it
+    token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class Movement(Base):

@@ -1,13 +1,13 @@
 """The unit of work: one transaction per use case, committed only by an explicit
 `commit()`; leaving the block without it rolls everything back.
 
+    claim = uow.claim(key, "movement", payload, lease)   # its own short transaction
     with uow:
-        claim = uow.idempotent(key, "movement", payload)
-        if claim.replayed is not None:
-            return claim.replayed, True
         answer = ...                      # ledger postings, records
-        claim.answer(answer)
+        uow.answer(claim, answer)         # the answer commits with the postings
         uow.commit()
+
+(`api.idempotency.run_once` does the claiming, waiting and replaying around a use case.)
 
 `reading()` opens a read-only transaction instead (on SQLite it does not take the write
 lock), for the snapshot a long solve works from: nothing is held while it solves."""
@@ -17,39 +17,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .closures import ClosureRecords
-from .errors import IdempotencyConflictError, IdempotencyRaceError
+from .idempotency import Busy, Claim, FirstAnswer, IdempotencyRecords
 from .incidents import IncidentRecords
 from .jobs import JobRepo
 from .ledger import Ledger, fingerprint, utcnow
 from .levels_records import LevelsRecords
-from .models import IdempotencyRecord
 from .plans import PlanRecords
-
-#: How often a claim lost to a concurrent request with the same key is retried.
-_CLAIM_ATTEMPTS = 5
-
-
-@dataclass
-class Claim:
-    """An idempotency key claimed for this transaction, or the first answer to replay."""
-
-    replayed: dict[str, Any] | None = None
-    record: IdempotencyRecord | None = None
-    answered: dict[str, Any] | None = field(default=None)
-
-    def answer(self, response: dict[str, Any]) -> None:
-        """Store the answer a retry with the same key will get back."""
-        self.answered = response
-        if self.record is not None:
-            self.record.response = response
 
 
 class UnitOfWork(Protocol):
@@ -74,11 +53,15 @@ class UnitOfWork(Protocol):
 
     def reading(self) -> AbstractContextManager[Self]: ...
 
-    def idempotent(self, key: str | None, operation: str, payload: dict[str, Any]) -> Claim: ...
+    def claim(
+        self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+    ) -> Claim | FirstAnswer | Busy: ...
 
-    def replay(
-        self, key: str | None, operation: str, payload: dict[str, Any]
-    ) -> dict[str, Any] | None: ...
+    def answer(self, claim: Claim, response: dict[str, Any]) -> None: ...
+
+    def refuse(self, claim: Claim, status: int, body: dict[str, Any]) -> None: ...
+
+    def release(self, claim: Claim) -> None: ...
 
     def ledger(self, actor: str, now: dt.datetime | None = None) -> Ledger: ...
 
@@ -150,49 +133,33 @@ class SqlUnitOfWork:
     def ledger(self, actor: str, now: dt.datetime | None = None) -> Ledger:
         return Ledger(self.session, actor=actor, now=now)
 
-    def replay(
-        self, key: str | None, operation: str, payload: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        """The first answer to `key`, if it has one, without claiming it: lets a slow use
-        case answer a retry before it does the slow part."""
-        if key is None:
-            return None
-        existing = self.session.get(IdempotencyRecord, key)
-        if existing is None:
-            return None
-        _same_request(existing, key, operation, fingerprint(operation, payload))
-        return dict(existing.response)
+    # ------------------------------------------------------------ idempotency keys
+    def claim(
+        self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+    ) -> Claim | FirstAnswer | Busy:
+        """Claim `key` in a short transaction of its own, before the use case runs, so that
+        a twin request sees the claim at once (see `inventory.idempotency`)."""
+        with self._keys() as keys:
+            digest = fingerprint(operation, payload)
+            return keys.claim(key, operation, digest, now=utcnow(), lease=lease)
 
-    def idempotent(self, key: str | None, operation: str, payload: dict[str, Any]) -> Claim:
-        """Claim `key` for this request, or return the first request's answer.
+    def answer(self, claim: Claim, response: dict[str, Any]) -> None:
+        """Store the answer inside the open write: it commits with the postings or not at all."""
+        IdempotencyRecords(self.session).answer(claim, response, now=utcnow())
 
-        Must be the transaction's first write: a claim lost to a concurrent request with
-        the same key rolls the transaction back and reads that request's answer."""
-        if key is None:
-            return Claim()
-        digest = fingerprint(operation, payload)
-        for _ in range(_CLAIM_ATTEMPTS):
-            existing = self.session.get(IdempotencyRecord, key)
-            if existing is not None:
-                _same_request(existing, key, operation, digest)
-                return Claim(replayed=dict(existing.response))
-            record = IdempotencyRecord(
-                key=key, fingerprint=digest, operation=operation, response={}, created_at=utcnow()
-            )
-            self.session.add(record)
-            try:
-                self.session.flush()
-            except IntegrityError:
-                # Another request with this key committed first: start again and read it.
-                self.session.rollback()
-                self.session.begin()
-                continue
-            return Claim(record=record)
-        raise IdempotencyRaceError(f"idempotency key {key!r} is being used")
+    def refuse(self, claim: Claim, status: int, body: dict[str, Any]) -> None:
+        """Keep the use case's refusal against the key (a short transaction of its own)."""
+        with self._keys() as keys:
+            keys.refuse(claim, status, body, now=utcnow())
 
+    def release(self, claim: Claim) -> None:
+        """Free the key after a failure (a short transaction of its own)."""
+        with self._keys() as keys:
+            keys.release(claim)
 
-def _same_request(record: IdempotencyRecord, key: str, operation: str, digest: str) -> None:
-    if record.fingerprint != digest or record.operation != operation:
-        raise IdempotencyConflictError(
-            f"idempotency key {key!r} was used for a different request", field="Idempotency-Key"
-        )
+    @contextmanager
+    def _keys(self) -> Iterator[IdempotencyRecords]:
+        if self._session is not None:
+            raise RuntimeError("a key is claimed or settled outside the use case's write")
+        with self._writers.begin() as session:
+            yield IdempotencyRecords(session)

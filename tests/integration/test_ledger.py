@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.problems import ReplayedRefusal
 from api.services import Database, post_movement
 from inventory.checks import check_ledger
 from inventory.commands import (
@@ -291,22 +292,22 @@ def test_a_retried_key_posts_once_and_a_changed_payload_is_a_conflict(world: Dat
     assert _on_hand(world, "D-AAA", "BOOM") == (5, 0)
 
 
-def test_a_failed_request_leaves_its_key_free_for_a_corrected_retry(world: Database) -> None:
-    with pytest.raises(InsufficientStockError):
-        post_movement(
+def test_a_refused_request_keeps_its_refusal_even_when_a_retry_would_now_succeed(
+    world: Database,
+) -> None:
+    def issue() -> tuple[dict[str, object], bool]:
+        return post_movement(
             world.uow(),
             Issue(depot="D-AAA", item="BOOM", quantity=1),
             key="key-000002",
             actor="t",
             now=NOW,
         )
+
+    with pytest.raises(InsufficientStockError) as first:
+        issue()
     _receive(world, depot="D-AAA", item="BOOM", quantity=3)
-    _, replayed = post_movement(
-        world.uow(),
-        Issue(depot="D-AAA", item="BOOM", quantity=1),
-        key="key-000002",
-        actor="t",
-        now=NOW,
-    )
-    assert replayed is False
-    assert _on_hand(world, "D-AAA", "BOOM") == (2, 0)
+    with pytest.raises(ReplayedRefusal) as again:
+        issue()
+    assert (again.value.status, again.value.body["detail"]) == (409, first.value.message)
+    assert _on_hand(world, "D-AAA", "BOOM") == (3, 0)

@@ -1,9 +1,11 @@
 """`SqlUnitOfWork` against real databases: only `commit()` keeps anything, closures are
-records of the same transaction, and two requests with one key post once even when the
-second arrives while the first is still open (PostgreSQL)."""
+records of the same transaction, and an idempotency key is claimed at once, answered with
+its posting, kept when refused, freed when released, and taken over after its lease; a
+takeover racing the holder's answer loses (PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -16,21 +18,28 @@ from sqlalchemy import func, select, text
 from api.services import Database
 from inventory.commands import Receipt, command_payload
 from inventory.db import make_engine
-from inventory.errors import NotFoundError, ValidationError
+from inventory.errors import (
+    ClaimLostError,
+    IdempotencyConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from inventory.idempotency import Busy, Claim, FirstAnswer
 from inventory.ledger import depot_location_code, utcnow
 from inventory.models import (
     Balance,
     ClosureKind,
     IdempotencyRecord,
+    KeyState,
     Location,
     Movement,
     RoadClosure,
 )
-from inventory.uow import Claim
 from tests.ledger_world import NOW, build_world
 
 RECEIPT = Receipt(depot="D-AAA", item="BOOM", quantity=5)
 PAYLOAD = command_payload(RECEIPT)
+LEASE = dt.timedelta(minutes=1)
 #: How long a test waits for the other thread before it fails (never reached when passing).
 PATIENCE_S = 30.0
 
@@ -60,26 +69,35 @@ def _books(db: Database) -> dict[str, Any]:
 EMPTY = {"movements": 0, "keys": [], "closures": [], "on_hand": 0}
 
 
-def _post(db: Database, key: str, *, commit: bool) -> dict[str, Any]:
-    """Claim `key`, receive 5 BOOM, store a closure; commit only when told to."""
+def _claim(db: Database, key: str, lease: dt.timedelta = LEASE) -> Claim:
+    claim = db.uow().claim(key, "movement", PAYLOAD, lease)
+    assert isinstance(claim, Claim), claim
+    return claim
+
+
+def _post(db: Database, claim: Claim, *, commit: bool) -> dict[str, Any]:
+    """Receive 5 BOOM, store a closure and answer `claim`; commit only when told to."""
     with db.uow() as uow:
-        claim = uow.idempotent(key, "movement", PAYLOAD)
-        answer = uow.ledger("t", NOW).receive(RECEIPT, key=key).as_dict()
+        answer = uow.ledger("t", NOW).receive(RECEIPT, key=claim.key).as_dict()
         uow.closures.add(_closure("E1"))
-        claim.answer(answer)
+        uow.answer(claim, answer)
         if commit:
             uow.commit()
     return answer
 
 
+def _state(db: Database, key: str) -> KeyState | None:
+    with db.readers() as session:
+        return session.scalar(select(IdempotencyRecord.state).where(IdempotencyRecord.key == key))
+
+
 def test_leaving_the_block_without_commit_rolls_everything_back(world: Database) -> None:
-    _post(world, "key-uow-0001", commit=False)
+    _post(world, Claim(), commit=False)
     assert _books(world) == EMPTY
 
 
 def test_an_error_inside_the_block_rolls_back_what_came_before_it(world: Database) -> None:
     with pytest.raises(ValidationError), world.uow() as uow:
-        uow.idempotent("key-uow-0002", "movement", PAYLOAD)
         uow.ledger("t", NOW).receive(RECEIPT)
         uow.ledger("t", NOW).receive(Receipt(depot="D-BBB", item="HTH", quantity=1, lot_no="H"))
         uow.commit()
@@ -87,22 +105,57 @@ def test_an_error_inside_the_block_rolls_back_what_came_before_it(world: Databas
 
 
 def test_a_committed_block_is_kept_and_its_key_replays_the_answer(world: Database) -> None:
-    answer = _post(world, "key-uow-0003", commit=True)
+    answer = _post(world, _claim(world, "key-uow-0003"), commit=True)
     assert _books(world) == {
         "movements": 1,
         "keys": ["key-uow-0003"],
         "closures": ["E1"],
         "on_hand": 5,
     }
-    with world.uow() as uow:
-        assert uow.idempotent("key-uow-0003", "movement", PAYLOAD).replayed == answer
-        assert uow.replay("key-uow-0003", "movement", PAYLOAD) == answer
+    again = world.uow().claim("key-uow-0003", "movement", PAYLOAD, LEASE)
+    assert again == FirstAnswer(answer, None)
 
 
-def test_a_key_left_uncommitted_is_free_for_the_next_request(world: Database) -> None:
-    _post(world, "key-uow-0004", commit=False)
-    with world.uow() as uow:
-        assert uow.idempotent("key-uow-0004", "movement", PAYLOAD).replayed is None
+def test_a_claim_is_seen_by_a_twin_at_once_and_the_answer_commits_with_the_posting(
+    world: Database,
+) -> None:
+    claim = _claim(world, "key-uow-0004")
+    assert isinstance(world.uow().claim("key-uow-0004", "movement", PAYLOAD, LEASE), Busy)
+    _post(world, claim, commit=False)
+    assert _state(world, "key-uow-0004") == KeyState.IN_PROGRESS
+    assert _books(world)["movements"] == 0
+
+
+def test_a_refusal_is_kept_and_a_released_key_is_free_again(world: Database) -> None:
+    refused = _claim(world, "key-uow-0005")
+    world.uow().refuse(refused, 409, {"title": "Insufficient stock", "detail": "short"})
+    again = world.uow().claim("key-uow-0005", "movement", PAYLOAD, LEASE)
+    assert again == FirstAnswer({"title": "Insufficient stock", "detail": "short"}, 409)
+    released = _claim(world, "key-uow-0006")
+    world.uow().release(released)
+    assert _state(world, "key-uow-0006") is None
+    assert _claim(world, "key-uow-0006").token != released.token
+
+
+def test_a_claim_past_its_lease_is_taken_over_and_its_holder_then_writes_nothing(
+    world: Database,
+) -> None:
+    stale = _claim(world, "key-uow-0007", lease=dt.timedelta(0))
+    retry = _claim(world, "key-uow-0007")
+    assert retry.token != stale.token
+    with pytest.raises(ClaimLostError):
+        _post(world, stale, commit=True)
+    assert _books(world)["movements"] == 0
+    world.uow().release(stale)  # not its key any more: a no-op
+    _post(world, retry, commit=True)
+    assert (_books(world)["movements"], _state(world, "key-uow-0007")) == (1, KeyState.ANSWERED)
+
+
+def test_the_same_key_with_another_body_is_a_conflict(world: Database) -> None:
+    _post(world, _claim(world, "key-uow-0008"), commit=True)
+    other = command_payload(Receipt(depot="D-AAA", item="BOOM", quantity=6))
+    with pytest.raises(IdempotencyConflictError):
+        world.uow().claim("key-uow-0008", "movement", other, LEASE)
 
 
 def test_a_savepoint_undoes_only_the_refused_posting(world: Database) -> None:
@@ -163,35 +216,28 @@ def _wait_until_someone_waits_on_a_lock(db: Database) -> None:
 
 
 @pytest.mark.postgres
-def test_a_concurrent_claim_of_the_same_key_waits_and_replays_the_first_answer(
-    pg_world: Database,
-) -> None:
+def test_a_takeover_racing_the_holders_answer_waits_for_it_and_loses(pg_world: Database) -> None:
     key = "key-uow-race"
-    claimed = threading.Event()
+    stale = _claim(pg_world, key, lease=dt.timedelta(0))
+    answered = threading.Event()
 
-    def first() -> dict[str, Any]:
+    def holder() -> dict[str, Any]:
         with pg_world.uow() as uow:
-            claim = uow.idempotent(key, "movement", PAYLOAD)
             answer = uow.ledger("first", NOW).receive(RECEIPT, key=key).as_dict()
-            claim.answer(answer)
-            claimed.set()
+            uow.answer(stale, answer)  # locks the key's row until the commit
+            answered.set()
             _wait_until_someone_waits_on_a_lock(pg_world)
             uow.commit()
         return answer
 
-    def second() -> Claim:
-        assert claimed.wait(PATIENCE_S), "the first request never claimed its key"
-        with pg_world.uow() as uow:
-            claim = uow.idempotent(key, "movement", PAYLOAD)
-            if claim.replayed is None:  # it should not have won: post, to be caught below
-                uow.ledger("second", NOW).receive(RECEIPT, key=key)
-                uow.commit()
-            return claim
+    def retry() -> Claim | FirstAnswer | Busy:
+        assert answered.wait(PATIENCE_S), "the holder never answered"
+        return pg_world.uow().claim(key, "movement", PAYLOAD, LEASE)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first_answer = pool.submit(first)
-        second_claim = pool.submit(second)
-        answer, claim = first_answer.result(), second_claim.result()
-    assert claim.replayed == answer
+        first, second = pool.submit(holder), pool.submit(retry)
+        answer, got = first.result(), second.result()
+    assert isinstance(got, Busy)  # it waited, then found the claim answered, not stale
+    assert pg_world.uow().claim(key, "movement", PAYLOAD, LEASE) == FirstAnswer(answer, None)
     books = _books(pg_world)
     assert (books["movements"], books["keys"], books["on_hand"]) == (1, [key], 5)

@@ -4,7 +4,7 @@ run without a database and still see what was posted, stored, committed or rolle
 Like the real one, `FakeUnitOfWork` keeps nothing of a block left without `commit()`:
 ledger postings, idempotency answers and closure changes wait in the open transaction
 and are dropped on the way out. It checks no ledger rule: a test that wants a refusal
-says so with `uow.refuse(error, when=...)`."""
+says so with `uow.refuse_when(error, when=...)`."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from sqlalchemy import inspect
 from inventory import commands as c
 from inventory.closures import ClosureRecords
 from inventory.errors import IdempotencyConflictError, InventoryError, NotFoundError
+from inventory.idempotency import Busy, Claim, FirstAnswer
 from inventory.incidents import IncidentRecords
 from inventory.ledger import Ledger, Posted, fingerprint, local_date, utcnow
-from inventory.models import Condition, LotConditionChange, RoadClosure
+from inventory.models import Condition, KeyState, LotConditionChange, RoadClosure
 from inventory.plans import PlanRecords
-from inventory.uow import Claim
 
 #: Which requests a refusal applies to: (ledger operation, request) -> bool.
 Predicate = Callable[[str, object], bool]
@@ -47,7 +47,19 @@ class _Transaction:
     """What one open block has done so far; kept only by `commit()`."""
 
     calls: list[Call] = field(default_factory=list)
-    claims: list[tuple[str, str, Claim]] = field(default_factory=list)
+    answers: list[tuple[Claim, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass
+class FakeKey:
+    """An idempotency key as the fake keeps it (committed state only)."""
+
+    digest: str
+    token: str | None
+    state: KeyState = KeyState.IN_PROGRESS
+    body: dict[str, Any] = field(default_factory=dict)
+    status: int | None = None
+    lease_until: dt.datetime = field(default_factory=utcnow)
 
 
 class FakeLedger(Ledger):
@@ -165,7 +177,8 @@ class FakeUnitOfWork:
         self.commits = 0
         self.opened = 0
         self.posted: list[Call] = []
-        self.answers: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.keys: dict[str, FakeKey] = {}
+        self.tokens = itertools.count(1)
         self.conditions: dict[tuple[str, str | None], Condition] = {}
         self.movement_ids = itertools.count(1)
         self._refusals: list[tuple[InventoryError, Predicate]] = []
@@ -204,49 +217,61 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         done = self.transaction
         self.posted.extend(done.calls)
-        for key, digest, claim in done.claims:
-            if claim.answered is None:
-                raise AssertionError(f"key {key!r} was committed without an answer")
-            self.answers[key] = (digest, claim.answered)
+        for claim, answer in done.answers:
+            self._settle(claim, KeyState.ANSWERED, answer, None)
         self._closures.commit()
         self._transaction = _Transaction()
         self.commits += 1
 
     # ------------------------------------------------------------ helpers
-    def idempotent(self, key: str | None, operation: str, payload: dict[str, Any]) -> Claim:
-        transaction = self.transaction
-        if key is None:
-            return Claim()
+    def claim(
+        self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+    ) -> Claim | FirstAnswer | Busy:
+        if self._transaction is not None:
+            raise RuntimeError("a key is claimed outside the use case's write")
         digest = fingerprint(operation, payload)
-        if key in self.answers:
-            return Claim(replayed=self._same_request(key, digest))
-        claim = Claim()
-        transaction.claims.append((key, digest, claim))
-        return claim
+        held = self.keys.get(key)
+        if held is None:
+            token = str(next(self.tokens))
+            self.keys[key] = FakeKey(digest, token, lease_until=utcnow() + lease)
+            return Claim(key, token)
+        if held.digest != digest:
+            raise IdempotencyConflictError(
+                f"idempotency key {key!r} was used for a different request",
+                field="Idempotency-Key",
+            )
+        if held.state != KeyState.IN_PROGRESS:
+            return FirstAnswer(dict(held.body), held.status)
+        return Busy(held.lease_until)
 
-    def replay(
-        self, key: str | None, operation: str, payload: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        self._check_open()
-        if key is None or key not in self.answers:
-            return None
-        return self._same_request(key, fingerprint(operation, payload))
+    def answer(self, claim: Claim, response: dict[str, Any]) -> None:
+        if claim.key is not None:
+            self.transaction.answers.append((claim, dict(response)))
+
+    def refuse(self, claim: Claim, status: int, body: dict[str, Any]) -> None:
+        self._settle(claim, KeyState.REFUSED, body, status)
+
+    def release(self, claim: Claim) -> None:
+        held = self.keys.get(claim.key or "")
+        if held is not None and held.token == claim.token:
+            del self.keys[claim.key or ""]
+
+    def _settle(
+        self, claim: Claim, state: KeyState, body: dict[str, Any], status: int | None
+    ) -> None:
+        held = self.keys.get(claim.key or "")
+        if held is None or held.token != claim.token or held.state != KeyState.IN_PROGRESS:
+            raise AssertionError(f"key {claim.key!r} was settled by a request not holding it")
+        held.state, held.body, held.status, held.token = state, dict(body), status, None
 
     def ledger(self, actor: str, now: dt.datetime | None = None) -> FakeLedger:
         self._check_open()
         return FakeLedger(self, actor, now)
 
-    def _same_request(self, key: str, digest: str) -> dict[str, Any]:
-        first_digest, answer = self.answers[key]
-        if first_digest != digest:
-            raise IdempotencyConflictError(
-                f"idempotency key {key!r} was used for a different request",
-                field="Idempotency-Key",
-            )
-        return dict(answer)
-
     # ------------------------------------------------------------ for the tests
-    def refuse(self, error: InventoryError, when: Predicate = lambda op, request: True) -> None:
+    def refuse_when(
+        self, error: InventoryError, when: Predicate = lambda op, request: True
+    ) -> None:
         """Make the ledger raise `error` for every request `when` picks."""
         self._refusals.append((error, when))
 

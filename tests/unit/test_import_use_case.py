@@ -12,6 +12,7 @@ from api.problems import ApiProblem
 from api.tabular import ImportRejected, import_receipts
 from inventory import commands as c
 from inventory.errors import IdempotencyConflictError, NotFoundError
+from inventory.models import KeyState
 from tests.unit.fakes import FakeUnitOfWork, Predicate
 
 HEADER = "depot,item,quantity,lot_no,expiry_date\n"
@@ -67,17 +68,23 @@ def test_another_file_under_the_same_key_is_a_conflict(uow: FakeUnitOfWork) -> N
 def test_a_row_the_ledger_refuses_rejects_the_whole_file_naming_the_row(
     uow: FakeUnitOfWork,
 ) -> None:
-    uow.refuse(NotFoundError("unknown item 'NOPE'", field="item"), when=_unknown_item("NOPE"))
+    uow.refuse_when(NotFoundError("unknown item 'NOPE'", field="item"), when=_unknown_item("NOPE"))
     with pytest.raises(ImportRejected) as rejected:
         _import(uow, HEADER + "D-AAA,BOOM,5,,\nD-AAA,NOPE,1,,\nD-AAA,BOOM,1,,\n")
     assert rejected.value.errors == [{"row": 3, "field": "item", "message": "unknown item 'NOPE'"}]
-    assert (uow.commits, uow.posted, uow.answers) == (0, [], {})
+    assert (uow.commits, uow.posted) == (0, [])
+    kept = uow.keys["file-0001"]
+    assert (kept.state, kept.status, kept.body["errors"]) == (
+        KeyState.REFUSED,
+        422,
+        rejected.value.errors,
+    )
 
 
 def test_shape_errors_and_ledger_refusals_are_reported_together_and_nothing_is_kept(
     uow: FakeUnitOfWork,
 ) -> None:
-    uow.refuse(NotFoundError("unknown item 'NOPE'", field="item"), when=_unknown_item("NOPE"))
+    uow.refuse_when(NotFoundError("unknown item 'NOPE'", field="item"), when=_unknown_item("NOPE"))
     with pytest.raises(ImportRejected) as rejected:
         _import(uow, HEADER + "D-AAA,BOOM,-1,,\nD-AAA,NOPE,1,,\nD-AAA,HTH,1,H-2,soon\n")
     assert [(e["row"], e["field"]) for e in rejected.value.errors or []] == [
@@ -85,7 +92,7 @@ def test_shape_errors_and_ledger_refusals_are_reported_together_and_nothing_is_k
         (3, "item"),
         (4, "expiry_date"),
     ]
-    assert (uow.commits, uow.posted, uow.answers) == (0, [], {})
+    assert (uow.commits, uow.posted, uow.keys) == (0, [], {})
 
 
 def test_an_empty_file_is_refused_before_the_books_are_opened(uow: FakeUnitOfWork) -> None:

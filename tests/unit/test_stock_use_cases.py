@@ -8,10 +8,11 @@ import datetime as dt
 
 import pytest
 
+from api.problems import ReplayedRefusal
 from api.services import change_condition, post_movement
 from inventory import commands as c
 from inventory.errors import ConflictError, IdempotencyConflictError, InsufficientStockError
-from inventory.models import Condition
+from inventory.models import Condition, KeyState
 from tests.unit.fakes import FakeUnitOfWork
 
 NOW = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
@@ -98,24 +99,30 @@ def test_requests_without_a_key_are_posted_every_time(uow: FakeUnitOfWork) -> No
 
 
 def test_a_failed_posting_commits_nothing(uow: FakeUnitOfWork) -> None:
-    uow.refuse(InsufficientStockError("D-AAA holds 2 available", field="quantity"))
+    uow.refuse_when(InsufficientStockError("D-AAA holds 2 available", field="quantity"))
     with pytest.raises(InsufficientStockError):
         post_movement(uow, ISSUE, key="key-0005", actor="kho")
     assert uow.commits == 0
     assert uow.posted == []
-    assert uow.answers == {}
+    assert uow.keys["key-0005"].state == KeyState.REFUSED
 
 
-def test_a_failed_request_leaves_its_key_free_for_a_corrected_retry(
+def test_a_refused_request_keeps_its_refusal_for_a_retry_and_its_key_for_its_body(
     uow: FakeUnitOfWork,
 ) -> None:
-    uow.refuse(InsufficientStockError("short", field="quantity"), when=lambda op, _: op == "issue")
+    uow.refuse_when(
+        InsufficientStockError("short", field="quantity"), when=lambda op, _: op == "issue"
+    )
     with pytest.raises(InsufficientStockError):
         post_movement(uow, ISSUE, key="key-0006", actor="kho")
+    uow.refuse_when(InsufficientStockError("never asked", field="quantity"))
+    with pytest.raises(ReplayedRefusal) as replayed:
+        post_movement(uow, ISSUE, key="key-0006", actor="kho")
+    assert (replayed.value.status, replayed.value.body["detail"]) == (409, "short")
     receipt = c.Receipt(depot="D-AAA", item="BOOM", quantity=3)
-    _, replayed = post_movement(uow, receipt, key="key-0006", actor="kho")
-    assert replayed is False
-    assert [call.operation for call in uow.posted] == ["receive"]
+    with pytest.raises(IdempotencyConflictError):
+        post_movement(uow, receipt, key="key-0006", actor="kho")
+    assert uow.posted == []
 
 
 def test_changing_a_lot_condition_commits_the_change_with_who_and_why(
@@ -141,9 +148,10 @@ def test_a_retried_condition_change_replays_without_changing_again(uow: FakeUnit
 
 
 def test_a_refused_condition_change_commits_nothing(uow: FakeUnitOfWork) -> None:
-    uow.refuse(ConflictError("reserved for a confirmed plan", field="condition"))
+    uow.refuse_when(ConflictError("reserved for a confirmed plan", field="condition"))
     with pytest.raises(ConflictError):
         change_condition(
             uow, "HTH", "L-7", Condition.UNSERVICEABLE, reason="dent", key="key-0009", actor="qa"
         )
-    assert (uow.commits, uow.posted, uow.answers) == (0, [], {})
+    assert (uow.commits, uow.posted) == (0, [])
+    assert uow.keys["key-0009"].state == KeyState.REFUSED

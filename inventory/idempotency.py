@@ -1,0 +1,172 @@
+"""Idempotency keys held in the database, so that retries keep their word across processes.
+
+A request first *claims* its key in a short transaction of its own (the primary key on
+`idempotency_records.key` decides between twins, on SQLite and PostgreSQL alike). Its use
+case then stores the answer in the write's own transaction (`answer`), so the posting and
+its answer commit together or not at all; a refusal is stored in a short transaction
+(`refuse`); a failure frees the key (`release`). A claim whose lease ran out (its process
+died) may be taken over; the old holder, if it still runs, then finds its claim gone when
+it tries to answer, and its write rolls back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import ClaimLostError, IdempotencyConflictError
+from .models import IdempotencyRecord, KeyState
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key this request holds while its use case runs; without a key, nothing is kept."""
+
+    key: str | None = None
+    token: str | None = None
+
+
+#: The claim of a request sent without a key: answering it stores nothing.
+NO_KEY = Claim()
+
+
+@dataclass(frozen=True)
+class FirstAnswer:
+    """What the first request with this key was answered: the use case's result, or a
+    refusal with its HTTP status (`status`)."""
+
+    body: dict[str, Any]
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Another request holds the key and has not answered yet (or died, until `lease_until`)."""
+
+    lease_until: dt.datetime
+
+
+class IdempotencyRecords:
+    """The keys table, over one session; the caller owns the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(
+        self, key: str, operation: str, digest: str, *, now: dt.datetime, lease: dt.timedelta
+    ) -> Claim | FirstAnswer | Busy:
+        """Take `key` for this request, or say what the first request with it got (or that
+        it is still running). Another request's body under the key is a conflict."""
+        record = self._get(key)
+        if record is None:
+            token = secrets.token_hex(16)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(
+                        IdempotencyRecord(
+                            key=key,
+                            fingerprint=digest,
+                            operation=operation,
+                            response={},
+                            state=KeyState.IN_PROGRESS,
+                            token=token,
+                            lease_until=now + lease,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                return Claim(key, token)
+            except IntegrityError:  # a twin claimed it first: read what it holds
+                record = self._get(key)
+                if record is None:  # and already released it: the caller tries again
+                    return Busy(now)
+        if record.fingerprint != digest or record.operation != operation:
+            raise IdempotencyConflictError(
+                f"idempotency key {key!r} was used for a different request",
+                field="Idempotency-Key",
+            )
+        if record.state != KeyState.IN_PROGRESS:
+            return FirstAnswer(dict(record.response), record.status_code)
+        assert record.lease_until is not None
+        if record.lease_until > now:
+            return Busy(record.lease_until)
+        return self._take_over(record, now=now, lease=lease)
+
+    def _take_over(
+        self, record: IdempotencyRecord, *, now: dt.datetime, lease: dt.timedelta
+    ) -> Claim | Busy:
+        """Take a claim whose lease ran out, unless another request just did."""
+        token = secrets.token_hex(16)
+        taken = self._execute(
+            update(IdempotencyRecord)
+            .where(*_held(record.key, record.token))
+            .values(token=token, lease_until=now + lease, updated_at=now)
+        )
+        return Claim(record.key, token) if taken else Busy(now + lease)
+
+    def answer(self, claim: Claim, body: dict[str, Any], *, now: dt.datetime) -> None:
+        """Store the answer in the write's own transaction; a claim lost to a takeover
+        raises, so that the write rolls back and nothing posts twice."""
+        if claim.key is None:
+            return
+        if not self._settle(claim, KeyState.ANSWERED, body, None, now):
+            raise ClaimLostError(
+                f"the request with idempotency key {claim.key!r} ran past its lease and "
+                "was taken over by a retry; this one wrote nothing",
+                field="Idempotency-Key",
+            )
+
+    def refuse(self, claim: Claim, status: int, body: dict[str, Any], *, now: dt.datetime) -> None:
+        """Keep a refusal, so that a retry gets it back instead of a re-run."""
+        if claim.key is not None:
+            self._settle(claim, KeyState.REFUSED, body, status, now)
+
+    def release(self, claim: Claim) -> None:
+        """Free the key after a failure: the next request with it runs afresh."""
+        if claim.key is None:
+            return
+        self._execute(delete(IdempotencyRecord).where(*_held(claim.key, claim.token)))
+
+    def _settle(
+        self,
+        claim: Claim,
+        state: KeyState,
+        body: dict[str, Any],
+        status: int | None,
+        now: dt.datetime,
+    ) -> bool:
+        return self._execute(
+            update(IdempotencyRecord)
+            .where(*_held(claim.key, claim.token))
+            .values(
+                state=state,
+                response=body,
+                status_code=status,
+                token=None,
+                lease_until=None,
+                updated_at=now,
+            )
+        )
+
+    def _get(self, key: str) -> IdempotencyRecord | None:
+        stmt = select(IdempotencyRecord).where(IdempotencyRecord.key == key)
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+    def _execute(self, stmt: Any) -> bool:
+        """Run a guarded UPDATE or DELETE; True when it touched the row."""
+        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
+        return cast("CursorResult[Any]", result).rowcount == 1
+
+
+def _held(key: str | None, token: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The row of a claim still in progress and still held by `token`."""
+    return (
+        IdempotencyRecord.key == key,
+        IdempotencyRecord.token == token,
+        IdempotencyRecord.state == KeyState.IN_PROGRESS,
+    )
