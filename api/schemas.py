@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.models import Condition
 
+from .number_rules import WholeInt
 from .text_rules import (
     DepotCode,
     ItemCode,
@@ -25,7 +26,7 @@ T = TypeVar("T")
 
 #: the largest quantity one movement (or one import row) may carry
 MAX_QUANTITY = 10_000_000
-PositiveQty = Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY)]
+PositiveQty = Annotated[WholeInt, Field(gt=0, le=MAX_QUANTITY)]
 ConditionReason = Annotated[str, text_rule(200, min_length=1)]
 
 
@@ -194,7 +195,7 @@ class TransferReceiveCreate(Strict):
     """Receive a transfer at its destination depot."""
 
     type: Literal["transfer_receive"]
-    transfer_id: Annotated[StrictInt, Field(gt=0, le=2_147_483_647)]
+    transfer_id: Annotated[WholeInt, Field(gt=0, le=2_147_483_647)]
 
 
 class CountCreate(Strict):
@@ -203,7 +204,7 @@ class CountCreate(Strict):
     type: Literal["count"]
     depot: DepotCode
     item: ItemCode
-    counted_quantity: Annotated[StrictInt, Field(ge=0, le=MAX_QUANTITY)]
+    counted_quantity: Annotated[WholeInt, Field(ge=0, le=MAX_QUANTITY)]
     lot_no: LotNo | None = None
     reason: MovementReason = "cycle_count"
     reference: Reference | None = None
@@ -227,7 +228,7 @@ class ReversalCreate(Strict):
     """Correct a posted movement with a compensating one (the ledger is never edited)."""
 
     type: Literal["reversal"]
-    movement_id: Annotated[StrictInt, Field(gt=0, le=2**62)]
+    movement_id: Annotated[WholeInt, Field(gt=0, le=2**62)]
     reason: MovementReason
 
 

@@ -428,6 +428,18 @@ def test_a_body_of_the_wrong_type_or_shape_is_a_422_naming_the_field(
     assert problem["errors"][0]["field"] == problem["field"]
 
 
+def test_a_whole_quantity_written_with_a_decimal_point_is_accepted_as_json_schema_says(
+    api: Api, facts: Facts
+) -> None:
+    """The OpenAPI document says `integer`, which JSON Schema takes to include 3.0."""
+    row = _untracked(facts)
+    before = api.on_hand(row["depot"], row["item"])
+
+    api.posted(_move("receipt", row, quantity=3.0))
+
+    assert api.on_hand(row["depot"], row["item"]) == before + 3
+
+
 @pytest.mark.parametrize("reason", ["stolen", ""])
 def test_a_write_off_reason_outside_the_list_is_a_422_naming_reason(
     api: Api, facts: Facts, reason: str
