@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from .number_rules import WholeInt
+from .number_rules import WHOLE
 from .text_rules import ItemCode, NodeId, code_rule, text_rule
 from .timefmt import LocalTime
 
@@ -64,10 +64,10 @@ class DemandIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item: ItemCode
-    quantity: Annotated[WholeInt, Field(gt=0, le=1_000_000)]
+    quantity: Annotated[int, Field(gt=0, le=1_000_000), WHOLE]
     #: with its time zone (e.g. +07:00 or Z): a time without one is refused
     required_by: AwareDatetime
-    priority: Annotated[WholeInt, Field(ge=1, le=5)] = 3
+    priority: Annotated[int, Field(ge=1, le=5), WHOLE] = 3
 
 
 class IncidentCreate(BaseModel):
@@ -81,7 +81,7 @@ class IncidentCreate(BaseModel):
     location: Location
     reported_at: AwareDatetime | None = None
     description: Annotated[str, text_rule(1000)] | None = None
-    priority: Annotated[WholeInt, Field(ge=1, le=5)] = 3
+    priority: Annotated[int, Field(ge=1, le=5), WHOLE] = 3
     demands: Annotated[list[DemandIn], Field(max_length=200)] | None = None
     template: Template | None = None
     size: Annotated[float, Field(gt=0, le=20, allow_inf_nan=False)] = 1.0
@@ -117,9 +117,9 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     time_limit_s: Annotated[float, Field(gt=0, le=MAX_PLAN_TIME_LIMIT_S)] | None = None
-    seed: Annotated[WholeInt, Field(ge=0, le=2**31 - 1)] = 0
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), WHOLE] = 0
     with_incidents: Annotated[
-        list[Annotated[WholeInt, Field(ge=1, le=2_147_483_647)]], Field(max_length=20)
+        list[Annotated[int, Field(ge=1, le=2_147_483_647), WHOLE]], Field(max_length=20)
     ] = []
 
 

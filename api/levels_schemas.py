@@ -5,44 +5,50 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from .dispatch_schemas import IncidentType
 from .levels_service import MAX_SCENARIOS, MAX_TIME_LIMIT_S
-from .text_rules import DepotCode, ItemCode, code_rule
+from .number_rules import WHOLE
+from .text_rules import DepotCode, ItemCode
 from .timefmt import LocalTime
 
 #: a stock-levels budget stays far inside the BIGINT column it is stored in
 MAX_BUDGET_VND = 10**15
-#: an incident level or type name
-Word = Annotated[str, code_rule(40)]
+#: the incident levels scenarios can be sampled at (those with a size distribution,
+#: inventory.scenarios.DEFAULT_SIZES; a test keeps the two equal)
+IncidentLevel = Literal["facility", "provincial", "national"]
 
 
 class FixedLevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     depot: DepotCode
     item: ItemCode
-    quantity: int = Field(ge=0, le=10_000_000)
+    quantity: Annotated[int, Field(ge=0, le=10_000_000), WHOLE]
 
 
 class LevelsRunCreate(BaseModel):
     """An optimisation of how much of each item each depot should hold."""
 
-    budget_vnd: int | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_BUDGET_VND,
-        description="VND for new stock (at unit cost); none: no limit",
+    model_config = ConfigDict(extra="forbid")
+
+    budget_vnd: Annotated[int, Field(ge=0, le=MAX_BUDGET_VND), WHOLE] | None = Field(
+        default=None, description="VND for new stock (at unit cost); none: no limit"
     )
-    scenarios: int = Field(
+    scenarios: Annotated[int, WHOLE] = Field(
         default=1000, ge=1, le=MAX_SCENARIOS, description="incident scenarios sampled"
     )
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    levels: list[Word] = Field(
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), WHOLE] = 0
+    levels: list[IncidentLevel] = Field(
         default=["provincial", "national"],
         min_length=1,
         max_length=20,
         description="incident levels sampled",
     )
-    incident_types: list[Word] = Field(default=[], max_length=20, description="empty: every type")
+    incident_types: list[IncidentType] = Field(
+        default=[], max_length=20, description="empty: every type"
+    )
     time_limit_s: float = Field(default=60.0, gt=0, le=MAX_TIME_LIMIT_S)
     gap: float = Field(default=0.01, gt=0, lt=0.5, description="relative gap to stop at")
     method: Literal["auto", "extensive", "decomposition"] = "auto"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,27 @@ class MatrixRead(BaseModel):
     unreachable: list[tuple[str, str]]
 
 
+#: The fields each kind of closure takes (besides `kind` and `reason`).
+CLOSURE_FIELDS: dict[str, tuple[str, ...]] = {
+    "edge": ("edge_id",),
+    "node": ("node_id",),
+    "slow": ("edge_id", "speed_factor"),
+    "zone_circle": ("centre", "radius_km"),
+    "zone_polygon": ("polygon",),
+}
+
+
+def _kind_schema(kind: str) -> dict[str, Any]:
+    """One `oneOf` branch: this kind, its own fields given (not null), others absent or null
+    (what `check_closure` enforces), so schema-driven clients and fuzzers see the rule."""
+    own = CLOSURE_FIELDS[kind]
+    others = sorted(set().union(*CLOSURE_FIELDS.values()) - set(own))
+    properties: dict[str, Any] = {"kind": {"const": kind}}
+    properties.update({name: {"not": {"type": "null"}} for name in own})
+    properties.update({name: {"type": "null"} for name in others})
+    return {"properties": properties, "required": ["kind", *own]}
+
+
 class ClosureCreate(BaseModel):
     """An edge or node closed, an edge slowed (`slow` with speed_factor), or a hazard zone
     (a circle: centre + radius_km, or a polygon of [lat, lon] points, valid as shapely
@@ -69,7 +90,10 @@ class ClosureCreate(BaseModel):
     `node` node_id; `slow` edge_id and speed_factor; `zone_circle` centre and radius_km;
     `zone_polygon` polygon. Another kind's field is refused (422 naming it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [_kind_schema(kind) for kind in CLOSURE_FIELDS]},
+    )
 
     kind: Literal["edge", "node", "slow", "zone_circle", "zone_polygon"]
     edge_id: NodeId | None = None

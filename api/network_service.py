@@ -38,7 +38,7 @@ from network import (
 )
 
 from .idempotency import run_once
-from .network_schemas import ClosureCreate, ClosureRead
+from .network_schemas import CLOSURE_FIELDS, ClosureCreate, ClosureRead
 
 log = logging.getLogger(__name__)
 
@@ -197,16 +197,6 @@ def create_closure(
         return result
 
     return run_once(uow, key, "closure", body.model_dump(mode="json"), store)
-
-
-#: The fields each kind of closure takes (besides `kind` and `reason`).
-CLOSURE_FIELDS: dict[str, tuple[str, ...]] = {
-    "edge": ("edge_id",),
-    "node": ("node_id",),
-    "slow": ("edge_id", "speed_factor"),
-    "zone_circle": ("centre", "radius_km"),
-    "zone_polygon": ("polygon",),
-}
 
 
 def check_closure(router: RoadRouter, body: ClosureCreate) -> None:

@@ -4,7 +4,7 @@ a count of anything and is refused, as pydantic's strict mode would."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BeforeValidator
 
@@ -19,5 +19,7 @@ def _whole(value: Any) -> Any:
     return value
 
 
-#: An `int` field that takes 5 and 5.0, and refuses "5", true and 5.5.
-WholeInt = Annotated[int, BeforeValidator(_whole)]
+#: Put last in an `int` field's metadata (`Annotated[int, Field(ge=1), WHOLE]`): it then
+#: takes 5 and 5.0 and refuses "5", true and 5.5. (Placed before the `Field`, pydantic would
+#: write the bounds into the schema as `gt` / `le` instead of JSON Schema's keywords.)
+WHOLE = BeforeValidator(_whole)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.models import Condition
 
-from .number_rules import WholeInt
+from .number_rules import WHOLE
 from .text_rules import (
     DepotCode,
     ItemCode,
@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 #: the largest quantity one movement (or one import row) may carry
 MAX_QUANTITY = 10_000_000
-PositiveQty = Annotated[WholeInt, Field(gt=0, le=MAX_QUANTITY)]
+PositiveQty = Annotated[int, Field(gt=0, le=MAX_QUANTITY), WHOLE]
 ConditionReason = Annotated[str, text_rule(200, min_length=1)]
 
 
@@ -195,7 +195,7 @@ class TransferReceiveCreate(Strict):
     """Receive a transfer at its destination depot."""
 
     type: Literal["transfer_receive"]
-    transfer_id: Annotated[WholeInt, Field(gt=0, le=2_147_483_647)]
+    transfer_id: Annotated[int, Field(gt=0, le=2_147_483_647), WHOLE]
 
 
 class CountCreate(Strict):
@@ -204,7 +204,7 @@ class CountCreate(Strict):
     type: Literal["count"]
     depot: DepotCode
     item: ItemCode
-    counted_quantity: Annotated[WholeInt, Field(ge=0, le=MAX_QUANTITY)]
+    counted_quantity: Annotated[int, Field(ge=0, le=MAX_QUANTITY), WHOLE]
     lot_no: LotNo | None = None
     reason: MovementReason = "cycle_count"
     reference: Reference | None = None
@@ -228,7 +228,7 @@ class ReversalCreate(Strict):
     """Correct a posted movement with a compensating one (the ledger is never edited)."""
 
     type: Literal["reversal"]
-    movement_id: Annotated[WholeInt, Field(gt=0, le=2**62)]
+    movement_id: Annotated[int, Field(gt=0, le=2**62), WHOLE]
     reason: MovementReason
 
 

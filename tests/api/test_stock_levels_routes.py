@@ -290,3 +290,14 @@ def test_an_unknown_chart_is_refused_naming_it(api: Api) -> None:
         api.client.get(f"/stock-levels/runs/{run['id']}/charts/by-moon.png"), 422
     )
     assert refused["field"] == "path.name" and "by-zone" in refused["detail"]
+
+
+def test_the_levels_a_run_may_name_are_exactly_those_the_sampler_can_size() -> None:
+    """The OpenAPI document's enum and the sampler must agree, or a schema-valid request
+    would be refused (or a sized level would be unreachable)."""
+    from typing import get_args
+
+    from api.levels_schemas import IncidentLevel
+    from inventory.scenarios import DEFAULT_SIZES
+
+    assert set(get_args(IncidentLevel)) == set(DEFAULT_SIZES)
