@@ -38,3 +38,7 @@ class IdempotencyConflictError(ConflictError):
 
 class IdempotencyRaceError(InventoryError):
     """Another request with the same key committed first; the caller should re-read it."""
+
+
+class ForbiddenError(InventoryError):
+    """The acting user may not do this here (a depot outside a depot manager's scope)."""

@@ -236,6 +236,9 @@ class FakeUnitOfWork:
         self._check_open()
         return FakeLedger(self, actor, now)
 
+    def note(self, target: str) -> None:
+        """Audit entries are the SQL unit of work's; a fake has none to name."""
+
     def _same_request(self, key: str, digest: str) -> dict[str, Any]:
         first_digest, answer = self.answers[key]
         if first_digest != digest:
