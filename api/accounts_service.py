@@ -4,12 +4,17 @@ tokens, create the first admin of a fresh installation."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from inventory.accounts import Account, AccountRecords, IssuedToken, TokenInfo
+from sqlalchemy import select
+
+from inventory.accounts import Account, AccountRecords, IssuedToken, TokenInfo, User
 from inventory.ledger import utcnow
 from inventory.uow import UnitOfWork
+
+from .services import Database
 
 #: the first admin's name on a fresh installation
 FIRST_ADMIN = "admin"
@@ -40,6 +45,16 @@ def revoke_token(uow: UnitOfWork, token_id: str) -> TokenInfo:
         uow.note(f"token {info.id} of {info.user}")
         uow.commit()
     return info
+
+
+def token_for(db: Database, name: str, role: str = "admin", depots: Sequence[str] = ()) -> str:
+    """A fresh token of user `name`, added with `role` (and `depots`) if new: for tools
+    that drive the API of a database they own (benchmarks, tests)."""
+    with db.readers() as session:
+        exists = session.scalar(select(User.id).where(User.name == name)) is not None
+    if not exists:
+        add_user(db.uow(), name, role, list(depots))
+    return issue_token(db.uow(), name).secret
 
 
 @dataclass(frozen=True)

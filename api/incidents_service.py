@@ -80,6 +80,7 @@ def create_incident(
         incident = uow.incidents.add(new, actor=actor, now=now)
         answer = incident_read(incident).model_dump(mode="json")
         claim.answer(answer)
+        uow.note(f"incident {incident.id}")
         uow.commit()
     return answer, False
 

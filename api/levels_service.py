@@ -146,6 +146,7 @@ def start_levels_run(
             "run_url": f"/stock-levels/runs/{run.id}",
         }
         claim.answer(answer)
+        uow.note(f"stock-levels run {run.id}, job {job.id}")
         uow.commit()
     submit(job.id, {"run_id": run.id, "data_dir": str(settings.data_dir)})
     return answer, False

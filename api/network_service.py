@@ -192,6 +192,7 @@ def create_closure(
         row = uow.closures.add(_new_row(body, actor))
         result = closure_read(row).model_dump(mode="json")
         claim.answer(result)
+        uow.note(f"closure {row.id}")
         uow.commit()
     return result, False
 

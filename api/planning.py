@@ -108,6 +108,7 @@ def plan_dispatch(
                 uow.plans.confirm(record, ledger=uow.ledger(actor), open_status=opened)
             answer = plan_read(uow.plans, record).model_dump(mode="json")
             claim.answer(answer)
+            uow.note(f"plan {record.id}")
             uow.commit()
             return answer, False
     raise ConflictError(

@@ -7,25 +7,16 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from api.accounts_service import add_user, issue_token
+from api.accounts_service import token_for
 from api.app import create_app
 from api.services import Database
 from api.settings import Settings
-from inventory.accounts import User
+
+__all__ = ["TEST_ADMIN", "bearer", "client_as", "token_for"]
 
 #: the user the default test client acts as
 TEST_ADMIN = "test-admin"
-
-
-def token_for(db: Database, name: str, role: str = "admin", depots: Sequence[str] = ()) -> str:
-    """A fresh token of user `name`, created with `role` (and `depots`) if it is new."""
-    with db.readers() as session:
-        exists = session.scalar(select(User.id).where(User.name == name)) is not None
-    if not exists:
-        add_user(db.uow(), name, role, list(depots))
-    return issue_token(db.uow(), name).secret
 
 
 def bearer(token: str) -> dict[str, str]:
