@@ -276,3 +276,20 @@ def test_the_audit_log_is_for_admins_only(api: Api) -> None:
     response = api.as_user("planner-1", "planner").client.get("/audit")
 
     assert_problem(response, 403)
+
+
+def test_a_depot_manager_importing_a_row_at_another_depot_is_a_403_and_posts_nothing(
+    api: Api, seeded_sqlite: Database, facts: Facts
+) -> None:
+    row = facts.lot(tracking="none")
+    other = facts.other_depot(row["item"], row["depot"])
+    manager = api.as_user("thu-kho", "depot_manager", [row["depot"]])
+    before = movements(seeded_sqlite)
+    rows = [[row["depot"], row["item"], 1], [other, row["item"], 1]]
+
+    refused = manager.import_table("csv", ["depot", "item", "quantity"], rows)
+
+    assert_problem(refused, 403, "depot")
+    assert movements(seeded_sqlite) == before
+    mine = manager.import_table("csv", ["depot", "item", "quantity"], rows[:1])
+    assert mine.status_code == 201, mine.text

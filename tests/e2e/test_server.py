@@ -51,7 +51,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise AssertionError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
@@ -61,7 +61,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             except httpx.HTTPError:
                 time.sleep(0.3)
         else:
-            raise AssertionError("server did not answer within 120 s")
+            raise AssertionError("server did not answer within 300 s")
         yield Server(base, db.with_suffix(".admin-token"))
     finally:
         proc.terminate()
