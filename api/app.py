@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from . import openapi, problems
+from .auth import BearerAuth, authorize, open_paths
 from .jobs import JobRunner, interrupt_unfinished_jobs
 from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
-from .routes import dispatch, levels, network, stock
+from .routes import accounts, dispatch, levels, network, stock
 from .routes import jobs as job_routes
 from .services import Database
 from .settings import Settings
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         summary="Chemical-equipment depots: stock of record, dispatch and planning "
         "(Decision 1251/QĐ-TTg).",
         lifespan=lifespan,
+        dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -50,4 +52,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(dispatch.router)
     app.include_router(job_routes.router)
     app.include_router(levels.router)
+    app.include_router(accounts.router)
+    app.add_middleware(BearerAuth, database=db, open_paths=open_paths(app))
     return app

@@ -17,6 +17,7 @@ from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 from .cli_bench import bench_app
 from .cli_db import add_backup_commands
 from .cli_levels import levels_app
+from .cli_users import CLI_ACTOR, cli_acting, first_admin, tokens_app, users_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
 from .services import Database, init_database, today
@@ -32,6 +33,8 @@ app.add_typer(db_app, name="db")
 add_backup_commands(db_app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(levels_app, name="levels")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 console = Console()
 
 
@@ -65,6 +68,7 @@ def serve(
 
     settings = Settings()
     init_database(settings)
+    first_admin(settings)
     host = host or settings.host
     port = port or settings.port
     console.print(f"chemdepot on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
@@ -148,7 +152,7 @@ def alerts_cmd(
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    actor: Annotated[str, typer.Option(help="who is importing")] = "cli",
+    actor: Annotated[str, typer.Option(help="who is importing")] = CLI_ACTOR,
 ) -> None:
     """Import receipts from a CSV or XLSX file: every row or none. Re-running the same
     file posts nothing (its content hash is the idempotency key); a refused file may be
@@ -159,7 +163,7 @@ def import_cmd(
     db = Database(settings.database_url)
     try:
         result, replayed = import_receipts(
-            db.uow(),
+            db.uow(cli_acting(actor, "import")),
             content,
             file.name,
             key=key,
@@ -292,7 +296,7 @@ def dispatch(
     with_incident: Annotated[list[int] | None, typer.Option(help="plan together with")] = None,
     time_limit: Annotated[float | None, typer.Option(min=0.1, max=120)] = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="reserve the stock at once")] = False,
-    actor: Annotated[str, typer.Option()] = "cli",
+    actor: Annotated[str, typer.Option()] = CLI_ACTOR,
 ) -> None:
     """Plan the dispatch for an incident and print pick lists, routes and unmet demand.
     With --confirm the plan is stored and its stock reserved in one transaction."""
@@ -306,7 +310,8 @@ def dispatch(
         incident, tuple(with_incident or ()), time_limit_s=time_limit, confirm=confirm
     )
     try:
-        plan, _ = plan_dispatch(db.uow(), ctx.router, settings, cmd, actor=actor)
+        uow = db.uow(cli_acting(actor, "dispatch"))
+        plan, _ = plan_dispatch(uow, ctx.router, settings, cmd, actor=actor)
     except (InventoryError, NetworkError) as exc:
         _fail(exc.message)
         return

@@ -18,6 +18,7 @@ from inventory.levels_records import ReadinessRow
 from inventory.planning_models import FINISHED_JOB_STATUSES, JobStatus
 from network import NetworkError
 
+from .cli_users import CLI_ACTOR, cli_acting
 from .jobs import JobRunner
 from .levels_presenters import run_read
 from .levels_service import (
@@ -50,7 +51,7 @@ def optimise(
     level: Annotated[list[str] | None, typer.Option(help="incident levels (repeat)")] = None,
     time_limit: Annotated[float, typer.Option(min=0.1, max=MAX_TIME_LIMIT_S)] = 60.0,
     gap: Annotated[float, typer.Option(min=1e-6, max=0.49)] = 0.01,
-    actor: Annotated[str, typer.Option()] = "cli",
+    actor: Annotated[str, typer.Option()] = CLI_ACTOR,
 ) -> None:
     """Optimise stock levels over sampled incident scenarios and print readiness before
     and after, the largest changes and the rebalancing transfers."""
@@ -67,7 +68,7 @@ def optimise(
     )
     try:
         answer, _ = start_levels_run(
-            db.uow(),
+            db.uow(cli_acting(actor, "levels optimise")),
             settings,
             cmd,
             lambda job_id, args: runner.submit(db.url, job_id, JOB_FUNCTION, args),
@@ -176,7 +177,7 @@ def _print_readiness(rows: list[dict[str, Any]], *, before_after: bool) -> None:
 @levels_app.command("evaluate")
 def evaluate(
     run: Annotated[int | None, typer.Option(help="a run's readiness before and after")] = None,
-    actor: Annotated[str, typer.Option()] = "cli",
+    actor: Annotated[str, typer.Option()] = CLI_ACTOR,
 ) -> None:
     """Readiness of today's stock (kept as the day's figure), or of a run."""
     settings = Settings()
@@ -212,13 +213,13 @@ def _as_dict(row: ReadinessRow) -> dict[str, Any]:
 @levels_app.command("accept")
 def accept(
     run: Annotated[int, typer.Argument(help="the run to accept")],
-    actor: Annotated[str, typer.Option()] = "cli",
+    actor: Annotated[str, typer.Option()] = CLI_ACTOR,
 ) -> None:
     """Write the run's min / target / max into the stock policies (alerts follow them)."""
     settings = Settings()
     db = Database(settings.database_url)
     try:
-        answer, _ = accept_levels_run(db.uow(), run, actor=actor)
+        answer, _ = accept_levels_run(db.uow(cli_acting(actor, "levels accept")), run, actor=actor)
     except InventoryError as exc:
         _fail(exc.message)
         return

@@ -1,5 +1,5 @@
-"""Typed FastAPI dependencies: the database, a unit of work, a read session, the actor,
-paging."""
+"""Typed FastAPI dependencies: the database, a unit of work, a read session, the acting
+user, paging."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from inventory.audit import Acting
 from inventory.uow import UnitOfWork
 
+from .auth import Principal, current_principal
 from .jobs import JobRunner
 from .limits import MAX_OFFSET, MAX_PAGE_SIZE
 from .services import Database
@@ -32,18 +34,32 @@ def get_read_session(db: Annotated[Database, Depends(get_database)]) -> Iterator
         yield session
 
 
-def get_uow(db: Annotated[Database, Depends(get_database)]) -> UnitOfWork:
-    """A fresh unit of work per request: the use case opens, commits or rolls it back."""
-    return db.uow()
+def get_uow(
+    request: Request,
+    db: Annotated[Database, Depends(get_database)],
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> UnitOfWork:
+    """A fresh unit of work per request: the use case opens, commits or rolls it back. It
+    carries the principal: their depot scope binds the ledger, and a write's commit
+    appends its audit entry (reads that cache a figure leave none)."""
+    route = request.scope.get("route")
+    params = request.path_params
+    acting = Acting(
+        user=principal.name,
+        kind=str(getattr(route, "name", "") or request.url.path),
+        method=request.method,
+        path=request.url.path,
+        depots=principal.depots,
+        status=int(getattr(route, "status_code", None) or 200),
+        target=", ".join(f"{k}={v}" for k, v in params.items()) or None,
+        audited=request.method not in ("GET", "HEAD"),
+    )
+    return db.uow(acting)
 
 
-def get_actor(
-    x_actor: Annotated[
-        str | None,
-        Header(max_length=80, description="Who is acting (until bearer-token auth lands)"),
-    ] = None,
-) -> str:
-    return x_actor or "anonymous"
+def get_actor(principal: Annotated[Principal, Depends(current_principal)]) -> str:
+    """Who acts: the user the bearer token belongs to."""
+    return principal.name
 
 
 class Paging:
@@ -92,6 +108,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 ReadSession = Annotated[Session, Depends(get_read_session)]
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Actor = Annotated[str, Depends(get_actor)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 PagingDep = Annotated[Paging, Depends()]
 
 #: Row ids in paths: positive and within PostgreSQL's integer range, so a huge id is a 404

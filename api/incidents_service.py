@@ -96,6 +96,7 @@ def _declare(
         incident = uow.incidents.add(new, actor=actor, now=now)
         answer = incident_read(incident).model_dump(mode="json")
         uow.answer(claim, answer)
+        uow.note(f"incident {incident.id}")
         uow.commit()
     return answer
 

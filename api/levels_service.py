@@ -161,6 +161,7 @@ def _store_run(
             "run_url": f"/stock-levels/runs/{run.id}",
         }
         uow.answer(claim, answer)
+        uow.note(f"stock-levels run {run.id}, job {job.id}")
         uow.commit()
     return answer
 

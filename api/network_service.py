@@ -193,6 +193,7 @@ def create_closure(
             row = uow.closures.add(_new_row(body, actor))
             result = closure_read(row).model_dump(mode="json")
             uow.answer(claim, result)
+            uow.note(f"closure {row.id}")
             uow.commit()
         return result
 

@@ -125,6 +125,7 @@ def _plan(
                 uow.plans.confirm(record, ledger=uow.ledger(actor), open_status=opened)
             answer = plan_read(uow.plans, record).model_dump(mode="json")
             uow.answer(claim, answer)
+            uow.note(f"plan {record.id}")
             uow.commit()
             return answer
     raise ConflictError(

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inventory.errors import (
     ConflictError,
+    ForbiddenError,
     IdempotencyRaceError,
     InsufficientStockError,
     InventoryError,
@@ -38,6 +39,7 @@ PROBLEM = "application/problem+json"
 
 _STATUS: list[tuple[type[InventoryError], int, str]] = [
     (NotFoundError, 404, "Not found"),
+    (ForbiddenError, 403, "Forbidden"),
     (InsufficientStockError, 409, "Insufficient stock"),
     (UnusableStockError, 409, "Stock not usable"),
     (ConflictError, 409, "Conflict"),

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import commands as c
+from inventory.audit import Acting
 from inventory.db import make_engine, make_session_factory
 from inventory.idempotency import Claim
 from inventory.ledger import Ledger, Posted, local_date, utcnow
@@ -34,9 +35,10 @@ class Database:
             self.engine.execution_options(chemdepot_readonly=True)
         )
 
-    def uow(self) -> SqlUnitOfWork:
-        """A fresh unit of work for one use case."""
-        return SqlUnitOfWork(self.sessions, self.readers)
+    def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
+        """A fresh unit of work for one use case; with `acting`, scoped to that user's
+        depots and audited on commit."""
+        return SqlUnitOfWork(self.sessions, self.readers, acting)
 
     def dispose(self) -> None:
         self.engine.dispose()

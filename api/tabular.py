@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from inventory.commands import Receipt
-from inventory.errors import InventoryError
+from inventory.errors import ForbiddenError, InventoryError
 from inventory.idempotency import Claim
 from inventory.ledger import Ledger, fingerprint
 from inventory.queries import StockFilter, list_stock
@@ -203,6 +203,8 @@ def _post_all(
         try:
             with ledger.savepoint():
                 ids.extend(ledger.receive(receipt, key=key).movement_ids)
+        except ForbiddenError:
+            raise  # a row at a depot outside the actor's scope refuses the file: 403
         except InventoryError as exc:
             errors.append({"row": row, "field": exc.field or "row", "message": exc.message})
     if errors:

@@ -24,6 +24,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.accounts_service import token_for
 from api.app import create_app
 from api.services import Database, init_database
 from api.settings import Settings
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(database_url=url, data_dir=ROOT / "data")
     init_database(settings)
     db = Database(url)
-    client = TestClient(create_app(settings, database=db))
+    client = TestClient(
+        create_app(settings, database=db),
+        headers={"Authorization": f"Bearer {token_for(db, 'bench')}"},
+    )
     print("chemdepot dispatch benchmark (SQLite, bundled dataset, HTTP request to stored plan)")
     print(
         f"machine  nproc {os.cpu_count()}, {platform.processor() or platform.machine()}, "

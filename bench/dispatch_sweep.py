@@ -28,6 +28,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.accounts_service import token_for
 from api.app import create_app
 from api.dispatch_problem import build_problem, load_crews
 from api.network_service import RoadContext
@@ -156,7 +157,10 @@ def plan_one(seeded: Path, case: Case, weights: dict[str, float], road: RoadCont
         shutil.copy(seeded, work / "db.sqlite")
         url = f"sqlite:///{work / 'db.sqlite'}"
         settings = Settings(database_url=url, data_dir=DATA)
-        client = TestClient(create_app(settings, database=db))
+        client = TestClient(
+            create_app(settings, database=db),
+            headers={"Authorization": f"Bearer {token_for(db, 'bench')}"},
+        )
         body = {
             "incident_type": case.incident_type,
             "level": case.level,

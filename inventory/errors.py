@@ -47,3 +47,7 @@ class IdempotencyRaceError(InventoryError):
 class ClaimLostError(IdempotencyRaceError):
     """This request ran past its key's lease and a retry took the key over: it must write
     nothing (the retry posts instead)."""
+
+
+class ForbiddenError(InventoryError):
+    """The acting user may not do this here (a depot outside a depot manager's scope)."""

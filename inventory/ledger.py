@@ -34,6 +34,7 @@ from .commands import (
 )
 from .errors import (
     ConflictError,
+    ForbiddenError,
     InsufficientStockError,
     NotFoundError,
     UnusableStockError,
@@ -135,13 +136,23 @@ class Ledger:
     here commits, so a use case can post several movements atomically."""
 
     def __init__(
-        self, session: Session, *, actor: str = "system", now: dt.datetime | None = None
+        self,
+        session: Session,
+        *,
+        actor: str = "system",
+        now: dt.datetime | None = None,
+        depots: frozenset[str] | None = None,
     ) -> None:
         self.session = session
         self.actor = actor
         self.now = now or utcnow()
         self.today = local_date(self.now)
         self._locations: dict[str, Location] = {}
+        #: the depots the actor may change stock at (None: every depot)
+        self.scope = depots
+        #: what this ledger posted, for the audit entry of the transaction
+        self.movement_ids: list[int] = []
+        self.depots_touched: set[str] = set()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -306,6 +317,8 @@ class Ledger:
             raise ValidationError("quantity must be greater than zero", field="quantity")
         if source.id == target.id:
             raise ValidationError("a movement needs two different locations", field="to")
+        for loc in (source, target):
+            self._within_scope(loc)
         changes = sorted(
             [(source, -quantity, from_reserved), (target, quantity, False)],
             key=lambda c: (c[0].id, lot.id),
@@ -329,7 +342,21 @@ class Ledger:
         )
         self.session.add(movement)
         self.session.flush()
+        self.movement_ids.append(movement.id)
         return movement
+
+    def _within_scope(self, location: Location) -> None:
+        """A depot's stock changes only by someone scoped to that depot. A transfer's far end
+        is in transit, not at the receiving depot, so a manager may send anywhere; the
+        receiving depot's manager books the arrival."""
+        if location.depot_code is None:
+            return
+        if self.scope is not None and location.depot_code not in self.scope:
+            raise ForbiddenError(
+                f"{self.actor} may not change stock at depot {location.depot_code}",
+                field="depot",
+            )
+        self.depots_touched.add(location.depot_code)
 
     def _line(
         self, movement: Movement, lot: Lot, source: Location, target: Location
@@ -655,6 +682,7 @@ class Ledger:
             )
         if lot.condition == condition:
             raise ConflictError(f"{lot_no} is already {condition.value}", field="condition")
+        self._lot_within_scope(lot)
         held = self.session.scalar(
             select(func.coalesce(func.sum(Balance.reserved), 0)).where(Balance.lot_id == lot.id)
         )
@@ -675,6 +703,17 @@ class Ledger:
         self.session.add(change)
         self.session.flush()
         return change
+
+    def _lot_within_scope(self, lot: Lot) -> None:
+        """A lot's condition holds wherever it lies: a scoped actor may change it only when
+        every depot holding it is theirs."""
+        holders = self.session.scalars(
+            select(Location)
+            .join(Balance, Balance.location_id == Location.id)
+            .where(Balance.lot_id == lot.id, Balance.on_hand > 0, Location.depot_code.is_not(None))
+        ).all()
+        for location in holders:
+            self._within_scope(location)
 
     # ------------------------------------------------------------ reservations
     def reserve(self, lines: Sequence[ReserveLine], reference: str) -> list[Reservation]:

@@ -673,5 +673,6 @@ class LotConditionChange(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-# The planner's tables share this metadata; imported last because they use Base.
-from . import planning_models  # noqa: E402, F401
+# The planner's, accounts' and audit tables share this metadata; imported last because
+# they use Base.
+from . import accounts, audit, planning_models  # noqa: E402, F401

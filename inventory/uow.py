@@ -22,6 +22,7 @@ from typing import Any, Protocol, Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .audit import Acting, AuditRecords, describe_movements
 from .closures import ClosureRecords
 from .idempotency import Busy, Claim, FirstAnswer, IdempotencyRecords
 from .incidents import IncidentRecords
@@ -65,16 +66,28 @@ class UnitOfWork(Protocol):
 
     def ledger(self, actor: str, now: dt.datetime | None = None) -> Ledger: ...
 
+    def note(self, target: str) -> None: ...
+
 
 class SqlUnitOfWork:
     """A unit of work over SQLAlchemy sessions; writers and readers come from the
     database's two factories (see `inventory.db`)."""
 
-    def __init__(self, writers: sessionmaker[Session], readers: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        writers: sessionmaker[Session],
+        readers: sessionmaker[Session],
+        acting: Acting | None = None,
+    ) -> None:
         self._writers = writers
         self._readers = readers
         self._session: Session | None = None
         self._committed = False
+        #: who acts: their depot scope binds every ledger, their audit entry every commit
+        self.acting = acting
+        self._ledgers: list[Ledger] = []
+        self._target: str | None = None
+        self._audited = False
 
     # ------------------------------------------------------------ transaction
     def __enter__(self) -> Self:
@@ -103,6 +116,7 @@ class SqlUnitOfWork:
         self._session = factory()
         self._session.begin()
         self._committed = False
+        self._ledgers = []
         self.incidents = IncidentRecords(self._session)
         self.plans = PlanRecords(self._session)
         self.closures = ClosureRecords(self._session)
@@ -126,12 +140,32 @@ class SqlUnitOfWork:
         return self._session
 
     def commit(self) -> None:
+        self._append_audit()
         self.session.commit()
         self._committed = True
 
+    def note(self, target: str) -> None:
+        """Name what this transaction acted on (`incident 7`) for its audit entry."""
+        self._target = target
+
+    def _append_audit(self) -> None:
+        """One entry per acting request, in the transaction of its (first) write."""
+        acting = self.acting
+        if acting is None or not acting.audited or self._audited:
+            return
+        depots = sorted({d for ledger in self._ledgers for d in ledger.depots_touched})
+        ids = [i for ledger in self._ledgers for i in ledger.movement_ids]
+        AuditRecords(self.session).append(
+            acting, at=utcnow(), depots=depots, target=self._target or describe_movements(ids)
+        )
+        self._audited = True
+
     # ------------------------------------------------------------ helpers
     def ledger(self, actor: str, now: dt.datetime | None = None) -> Ledger:
-        return Ledger(self.session, actor=actor, now=now)
+        scope = self.acting.depots if self.acting is not None else None
+        ledger = Ledger(self.session, actor=actor, now=now, depots=scope)
+        self._ledgers.append(ledger)
+        return ledger
 
     # ------------------------------------------------------------ idempotency keys
     def claim(

@@ -64,6 +64,16 @@ class Api:
     def __init__(self, client: TestClient) -> None:
         self.client = client
 
+    def as_user(self, name: str, role: str = "admin", depots: Sequence[str] = ()) -> Api:
+        """The same app acting as user `name` (made through the API, as an admin would,
+        with `role` and `depots` if it is new)."""
+        made = self.client.post("/users", json={"name": name, "role": role, "depots": depots})
+        assert made.status_code in (201, 409), made.text
+        issued = self.client.post(f"/users/{name}/tokens")
+        assert issued.status_code == 201, issued.text
+        token = issued.json()["token"]
+        return Api(TestClient(self.client.app, headers={"Authorization": f"Bearer {token}"}))
+
     def get(self, path: str, **params: Any) -> Any:
         response = self.client.get(path, params=params)
         assert response.status_code == 200, response.text
@@ -103,12 +113,8 @@ class Api:
     def snapshot(self, depot: str, item: str) -> Snapshot:
         return Snapshot(self.detail(depot, item), self.card(depot, item))
 
-    def post_movement(
-        self, body: Any, *, key: str | None = None, actor: str | None = None
-    ) -> httpx.Response:
+    def post_movement(self, body: Any, *, key: str | None = None) -> httpx.Response:
         headers = {"Idempotency-Key": key or new_key()}
-        if actor is not None:
-            headers["X-Actor"] = actor
         return self.client.post("/movements", json=body, headers=headers)
 
     def posted(self, body: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.services import Database
-from api.settings import Settings
 from tests.api.api_support import Api, Facts
+from tests.auth_support import client_as
 
 
 def _client(db: Database) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db.url), database=db))
+    """The API acting as an admin (a user and token made in `db`)."""
+    return client_as(db)
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.services import Database
-from api.settings import Settings
 from inventory.checks import check_ledger
+from tests.auth_support import client_as
 
 
 def client(db: Database) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db.url), database=db))
+    return client_as(db)
 
 
 def later(hours: float) -> str:

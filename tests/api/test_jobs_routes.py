@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.jobs import JobRunner
@@ -18,6 +17,7 @@ from api.settings import Settings
 from inventory.jobs import INTERRUPTED_QUEUED, INTERRUPTED_RUNNING, JobRepo
 from inventory.planning_models import JobStatus
 from tests.api.api_support import Api, assert_problem
+from tests.auth_support import client_as
 
 FUNCTIONS = "tests.integration.job_functions"
 #: How long a test waits for a worker to start before it fails (patience, not a speed
@@ -143,10 +143,10 @@ def test_starting_the_app_marks_jobs_left_unfinished_interrupted(
         uow.commit()
 
     app = create_app(Settings(database_url=db.url), database=db)
-    idle = Api(TestClient(app))  # no lifespan: building an app marks nothing
+    idle = Api(client_as(db, app=app))  # no lifespan: building an app marks nothing
     assert idle.get(f"/jobs/{running}")["status"] == "running"
 
-    with TestClient(app) as client:
+    with client_as(db, app=app) as client:
         served = Api(client)
         for job_id, why in ((queued, INTERRUPTED_QUEUED), (running, INTERRUPTED_RUNNING)):
             job = served.get(f"/jobs/{job_id}")
@@ -160,7 +160,7 @@ def test_stopping_the_app_interrupts_the_job_it_was_running(
 ) -> None:
     db = seeded_sqlite
     app = create_app(Settings(database_url=db.url), database=db)
-    with TestClient(app) as client:
+    with client_as(db, app=app) as client:
         job_id = _create(db)  # after startup, which marks earlier jobs interrupted
         never = str(tmp_path / "never-created")
         app.state.jobs.submit(db.url, job_id, f"{FUNCTIONS}:waits_for", {"path": never})
@@ -169,5 +169,5 @@ def test_stopping_the_app_interrupts_the_job_it_was_running(
             assert time.monotonic() < deadline, "the worker never reported progress"
             time.sleep(0.05)
 
-    job = Api(TestClient(app)).get(f"/jobs/{job_id}")
+    job = Api(client_as(db, app=app)).get(f"/jobs/{job_id}")
     assert (job["status"], job["error"]) == ("interrupted", INTERRUPTED_RUNNING)

@@ -27,13 +27,14 @@ from inventory.models import (
     RoadClosure,
 )
 from tests.api.api_support import FAR_EXPIRY, new_key, new_lot_no
+from tests.auth_support import client_as
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PLUS_SEVEN = dt.timedelta(hours=7)
 
 
 def client(db: Database) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db.url), database=db))
+    return client_as(db)
 
 
 def shown(value: str) -> dt.datetime:
@@ -289,9 +290,7 @@ def test_a_closure_shows_created_at_and_lifted_at_in_vietnam_local_time(
 def test_a_past_required_by_is_refused_naming_the_time_in_vietnam_local_time(
     seeded_sqlite: Database,
 ) -> None:
-    client = TestClient(
-        create_app(Settings(database_url=seeded_sqlite.url), database=seeded_sqlite)
-    )
+    client = client_as(seeded_sqlite)
     past = "2020-01-01T03:00:00+00:00"
     resp = client.post(
         "/incidents",

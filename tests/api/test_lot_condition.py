@@ -6,13 +6,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.services import Database
-from api.settings import Settings
+from tests.auth_support import client_as
 
 
 def client(db: Database) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db.url), database=db))
+    return client_as(db)
 
 
 def usable_lot(c: TestClient) -> dict[str, Any]:
@@ -25,15 +24,13 @@ def usable_lot(c: TestClient) -> dict[str, Any]:
 
 
 def post(c: TestClient, body: dict[str, Any], key: str) -> Any:
-    return c.post(
-        "/lots/condition", json=body, headers={"Idempotency-Key": key, "X-Actor": "qa-officer"}
-    )
+    return c.post("/lots/condition", json=body, headers={"Idempotency-Key": key})
 
 
 def test_quarantining_a_lot_takes_it_out_of_available_and_raises_an_alert(
     seeded_sqlite: Database,
 ) -> None:
-    c = client(seeded_sqlite)
+    c = client_as(seeded_sqlite, "qa-officer")
     lot = usable_lot(c)
     detail = f"/stock/{lot['depot']}/{lot['item']}"
     before = c.get(detail).json()

@@ -475,12 +475,12 @@ def test_a_replayed_transfer_returns_the_same_transfer_and_ships_once(
     assert api.on_hand(row["depot"], row["item"], row["lot_no"]) == row["on_hand"] - 2
 
 
-def test_the_actor_header_is_recorded_on_the_stock_card(api: Api, facts: Facts) -> None:
+def test_the_tokens_user_is_recorded_on_the_stock_card(api: Api, facts: Facts) -> None:
     row = facts.lot(tracking="none")
+    sergeant = api.as_user("sgt.nguyen", "depot_manager", [row["depot"]])
 
-    response = api.post_movement(
-        {"type": "receipt", "depot": row["depot"], "item": row["item"], "quantity": 1},
-        actor="sgt.nguyen",
+    response = sergeant.post_movement(
+        {"type": "receipt", "depot": row["depot"], "item": row["item"], "quantity": 1}
     )
 
     assert response.status_code == 201

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.api.api_support import Api, assert_problem, new_key
+from tests.auth_support import TEST_ADMIN
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEPOT = "D-HNI"
@@ -75,9 +76,8 @@ def post_closure(
     api: Api, body: dict[str, Any], *, key: str | None = None, actor: str | None = None
 ) -> httpx.Response:
     headers = {"Idempotency-Key": key or new_key()}
-    if actor is not None:
-        headers["X-Actor"] = actor
-    response: httpx.Response = api.client.post("/network/closures", json=body, headers=headers)
+    who = api if actor is None else api.as_user(actor, "logistics_officer")
+    response: httpx.Response = who.client.post("/network/closures", json=body, headers=headers)
     return response
 
 
@@ -90,8 +90,8 @@ def closed(api: Api, body: dict[str, Any], *, actor: str | None = None) -> dict[
 
 
 def lift(api: Api, closure_id: int, *, actor: str | None = None) -> httpx.Response:
-    headers = {"X-Actor": actor} if actor is not None else {}
-    response: httpx.Response = api.client.delete(f"/network/closures/{closure_id}", headers=headers)
+    who = api if actor is None else api.as_user(actor, "logistics_officer")
+    response: httpx.Response = who.client.delete(f"/network/closures/{closure_id}")
     return response
 
 
@@ -383,12 +383,12 @@ def test_closures_are_stored_with_who_set_them_and_when_and_lifted_ones_on_reque
     assert gone["created_by"] == "duty-officer"
 
 
-def test_a_closure_without_an_actor_is_set_by_anonymous(api: Api) -> None:
+def test_a_closure_is_set_by_the_user_of_the_token(api: Api) -> None:
     edge = edge_ids(route(api, DEPOT, HAZARD))[0]
 
     closure = closed(api, {"kind": "edge", "edge_id": edge, "reason": "x"})
 
-    assert closure["created_by"] == "anonymous"
+    assert closure["created_by"] == TEST_ADMIN
 
 
 def test_the_same_idempotency_key_twice_creates_one_closure(any_api: Api) -> None:

@@ -13,15 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.app import create_app
 from api.services import Database
-from api.settings import Settings
 from inventory.checks import check_ledger
 from inventory.models import PlanIncidentLink, Reservation, ReservationStatus
+from tests.auth_support import client_as
 
 
 def client(db: Database) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db.url), database=db))
+    return client_as(db)
 
 
 def declare(c: TestClient, hazard: str, incident_type: str, level: str) -> dict[str, Any]:

@@ -6,14 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi.testclient import TestClient
-
-from api.app import create_app
 from api.services import Database
-from api.settings import Settings
 from inventory.models import ClosureKind, RoadClosure
 from network import HazardZone
 from tests.api.api_support import Api
+from tests.auth_support import client_as
 
 
 def declare(api: Api, kind: str, level: str, place: str, **extra: Any) -> int:
@@ -167,9 +164,7 @@ def test_a_self_crossing_zone_stored_before_zones_had_to_be_simple_still_closes_
                 created_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
             )
         )
-    api = Api(
-        TestClient(create_app(Settings(database_url=seeded_sqlite.url), database=seeded_sqlite))
-    )
+    api = Api(client_as(seeded_sqlite))
     f13 = declare(api, "chemical_release", "national", "F13")
     body = plan(api, f13)  # a plan is made, not a 422 about a stored polygon
     assert body["summary"]["met_units"] > 0

@@ -19,12 +19,13 @@ from api.services import Database
 from api.settings import Settings
 from optimizer import DispatchParams, DispatchPlan, DispatchProblem, solve_dispatch
 from tests.api.api_support import Api, Facts
+from tests.auth_support import TEST_ADMIN, bearer, client_as, token_for
 
 from .test_one_live_plan import books_balance, declare
 
 
 def client(db: Database) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db.url), database=db))
+    return client_as(db)
 
 
 def test_a_movement_posts_while_a_plan_is_being_solved(seeded_db: Database, facts: Facts) -> None:
@@ -118,6 +119,7 @@ def test_a_plan_that_fails_its_checks_is_a_500_problem_that_names_it_and_stores_
     c = TestClient(
         create_app(Settings(database_url=seeded_sqlite.url), database=seeded_sqlite),
         raise_server_exceptions=False,
+        headers=bearer(token_for(seeded_sqlite, TEST_ADMIN)),
     )
     incident = declare(c, "F13", "chemical_release", "national")
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -22,8 +24,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    token_file: Path
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     db = tmp_path_factory.mktemp("e2e") / "fresh.db"
     env = {
@@ -43,7 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise AssertionError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
@@ -53,49 +61,65 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.HTTPError:
                 time.sleep(0.3)
         else:
-            raise AssertionError("server did not answer within 120 s")
-        yield base
+            raise AssertionError("server did not answer within 300 s")
+        yield Server(base, db.with_suffix(".admin-token"))
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
-def test_a_fresh_server_seeds_itself_and_lists_a_depots_stock(server: str) -> None:
-    depots = httpx.get(f"{server}/depots").json()
+@pytest.fixture(scope="module")
+def server(served: Server) -> Iterator[httpx.Client]:
+    """A client of the real server with the first admin's token, read from its file."""
+    token = served.token_file.read_text().strip()
+    with httpx.Client(base_url=served.base, headers={"Authorization": f"Bearer {token}"}) as c:
+        yield c
+
+
+def test_a_fresh_server_keeps_its_first_admin_token_in_a_private_file(served: Server) -> None:
+    assert stat.S_IMODE(served.token_file.stat().st_mode) == 0o600
+    assert httpx.get(f"{served.base}/health").status_code == 200
+    refused = httpx.get(f"{served.base}/depots")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_fresh_server_seeds_itself_and_lists_a_depots_stock(server: httpx.Client) -> None:
+    depots = server.get("/depots").json()
     assert len(depots) >= 10
     code = depots[0]["code"]
-    page = httpx.get(f"{server}/stock", params={"depot": code}).json()
+    page = server.get("/stock", params={"depot": code}).json()
     assert page["total"] > 0
     assert all(row["depot"] == code for row in page["items"])
 
 
-def test_the_docs_are_served(server: str) -> None:
-    assert httpx.get(f"{server}/docs").status_code == 200
-    assert "/movements" in httpx.get(f"{server}/openapi.json").json()["paths"]
+def test_the_docs_are_served_without_a_token(served: Server) -> None:
+    assert httpx.get(f"{served.base}/docs").status_code == 200
+    assert "/movements" in httpx.get(f"{served.base}/openapi.json").json()["paths"]
 
 
-def test_a_receipt_over_http_is_posted_once_even_when_retried(server: str) -> None:
-    items = {i["code"]: i for i in httpx.get(f"{server}/items").json()}
-    depot = httpx.get(f"{server}/depots").json()[0]
+def test_a_receipt_over_http_is_posted_once_even_when_retried(server: httpx.Client) -> None:
+    items = {i["code"]: i for i in server.get("/items").json()}
+    depot = server.get("/depots").json()[0]
     item = next(
         i
         for i in items.values()
         if i["tracking"] == "none" and i["storage_class"] in depot["storage_classes"]
     )
-    before = httpx.get(f"{server}/stock/{depot['code']}/{item['code']}").json()["on_hand"]
+    before = server.get(f"/stock/{depot['code']}/{item['code']}").json()["on_hand"]
     body = {"type": "receipt", "depot": depot["code"], "item": item["code"], "quantity": 3}
     headers = {"Idempotency-Key": "e2e-receipt-0001"}
-    first = httpx.post(f"{server}/movements", json=body, headers=headers)
-    second = httpx.post(f"{server}/movements", json=body, headers=headers)
+    first = server.post("/movements", json=body, headers=headers)
+    second = server.post("/movements", json=body, headers=headers)
     assert first.status_code == second.status_code == 201
     assert second.headers.get("Idempotent-Replayed") == "true"
-    after = httpx.get(f"{server}/stock/{depot['code']}/{item['code']}").json()["on_hand"]
+    after = server.get(f"/stock/{depot['code']}/{item['code']}").json()["on_hand"]
     assert after == before + 3
 
 
-def test_bad_input_gets_problem_json_and_no_stack_trace(server: str) -> None:
-    resp = httpx.post(
-        f"{server}/movements",
+def test_bad_input_gets_problem_json_and_no_stack_trace(server: httpx.Client) -> None:
+    resp = server.post(
+        "/movements",
         content=b"{not json",
         headers={"Idempotency-Key": "e2e-bad-00001", "Content-Type": "application/json"},
     )

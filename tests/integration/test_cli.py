@@ -86,12 +86,10 @@ def test_an_import_with_a_bad_row_posts_nothing_and_names_the_row(
 
 
 def test_dispatch_with_confirm_stores_and_reserves_one_plan_in_one_step(env: Database) -> None:
-    from fastapi.testclient import TestClient
 
-    from api.app import create_app
-    from api.settings import Settings
+    from tests.auth_support import client_as
 
-    c = TestClient(create_app(Settings(database_url=env.url), database=env))
+    c = client_as(env)
     body = {"incident_type": "chemical_release", "level": "national"}
     incident = c.post("/incidents", json={**body, "location": {"hazard_source": "F12"}}).json()
 
@@ -114,12 +112,10 @@ def _vietnam_clock(moment: str, fmt: str = "%m-%d %H:%M") -> str:
 
 def _draft_plan(env: Database) -> tuple[str, dict[str, Any]]:
     """Plan an incident with the CLI; returns its output and the plan as the API shows it."""
-    from fastapi.testclient import TestClient
 
-    from api.app import create_app
-    from api.settings import Settings
+    from tests.auth_support import client_as
 
-    c = TestClient(create_app(Settings(database_url=env.url), database=env))
+    c = client_as(env)
     body = {"incident_type": "chemical_release", "level": "national"}
     incident = c.post("/incidents", json={**body, "location": {"hazard_source": "F12"}}).json()
     result = runner.invoke(app, ["dispatch", "--incident", str(incident["id"])])

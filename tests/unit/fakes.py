@@ -268,6 +268,9 @@ class FakeUnitOfWork:
         self._check_open()
         return FakeLedger(self, actor, now)
 
+    def note(self, target: str) -> None:
+        """Audit entries are the SQL unit of work's; a fake has none to name."""
+
     # ------------------------------------------------------------ for the tests
     def refuse_when(
         self, error: InventoryError, when: Predicate = lambda op, request: True

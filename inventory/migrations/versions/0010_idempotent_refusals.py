@@ -1,8 +1,8 @@
 """idempotent refusals: an idempotency key is claimed while its request runs (state, holder
 token, lease) and keeps its first refusal (status code) as well as its first answer
 
-Revision ID: 0009_idempotent_refusals
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 14:00:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_idempotent_refusals"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

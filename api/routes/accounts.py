@@ -1,0 +1,123 @@
+"""Users, their tokens and the audit log (admins only: see api/permissions.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from inventory.accounts import Account, AccountRecords, TokenInfo
+from inventory.audit import AuditFilter, AuditRecords
+
+from ..account_schemas import (
+    AuditPage,
+    AuditRead,
+    TokenIssued,
+    TokenRead,
+    UserCreate,
+    UserName,
+    UserRead,
+)
+from ..accounts_service import add_user, issue_token, revoke_token
+from ..deps import PagingDep, ReadSession, Uow
+from ..problems import ApiProblem
+from ..text_rules import DepotCode, code_rule
+
+router = APIRouter(tags=["accounts"])
+
+
+def _user_read(a: Account) -> UserRead:
+    return UserRead(
+        name=a.name, role=a.role, depots=list(a.depots), active=a.active, created_at=a.created_at
+    )
+
+
+def _token_read(t: TokenInfo) -> TokenRead:
+    return TokenRead(id=t.id, user=t.user, created_at=t.created_at, revoked_at=t.revoked_at)
+
+
+TokenId = Annotated[str, code_rule(16)]
+NameQuery = Annotated[UserName | None, Query()]
+TimeQuery = Annotated[dt.datetime | None, Query(description="ISO 8601 with a zone")]
+
+
+@router.get("/users")
+def list_users(session: ReadSession) -> list[UserRead]:
+    """Every user with its role and, for a depot manager, its depots."""
+    return [_user_read(a) for a in AccountRecords(session).users()]
+
+
+@router.post("/users", status_code=201)
+def create_user(body: UserCreate, uow: Uow) -> UserRead:
+    """Add a user. A depot manager names its depots (existing codes); other roles none."""
+    return _user_read(add_user(uow, body.name, body.role, list(body.depots)))
+
+
+@router.get("/tokens")
+def list_tokens(session: ReadSession) -> list[TokenRead]:
+    """Every token by its id (never its secret), revoked ones included."""
+    return [_token_read(t) for t in AccountRecords(session).tokens()]
+
+
+@router.post("/users/{name}/tokens", status_code=201)
+def create_token(name: Annotated[UserName, Path()], uow: Uow) -> TokenIssued:
+    """Issue a token for a user. The token is in this answer only: keep it."""
+    t = issue_token(uow, name)
+    return TokenIssued(
+        id=t.id, user=t.user, created_at=t.created_at, revoked_at=None, token=t.secret
+    )
+
+
+@router.delete("/tokens/{token_id}")
+def delete_token(token_id: Annotated[TokenId, Path()], uow: Uow) -> TokenRead:
+    """Revoke a token: every later request with it gets a 401."""
+    return _token_read(revoke_token(uow, token_id))
+
+
+@router.get("/audit")
+def read_audit(
+    session: ReadSession,
+    paging: PagingDep,
+    user: NameQuery = None,
+    kind: NameQuery = None,
+    depot: Annotated[DepotCode | None, Query()] = None,
+    from_: Annotated[
+        dt.datetime | None, Query(alias="from", description="ISO 8601 with a zone")
+    ] = None,
+    to: TimeQuery = None,
+) -> AuditPage:
+    """Who did what, when, where and to what: every write, newest first; `from` inclusive,
+    `to` exclusive."""
+    for name, moment in (("from", from_), ("to", to)):
+        if moment is not None and moment.tzinfo is None:
+            raise ApiProblem(
+                422,
+                "Invalid request",
+                f"{name} needs a time zone, e.g. +07:00",
+                field=f"query.{name}",
+            )
+    rows, total = AuditRecords(session).page(
+        AuditFilter(user=user, kind=kind, depot=depot, since=from_, until=to),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return AuditPage(
+        items=[
+            AuditRead(
+                id=e.id,
+                at=e.at,
+                user=e.user_name,
+                kind=e.kind,
+                method=e.method,
+                path=e.path,
+                depot=e.depot,
+                target=e.target,
+                status=e.status,
+            )
+            for e in rows
+        ],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
