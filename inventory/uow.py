@@ -172,7 +172,12 @@ class SqlUnitOfWork:
         self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
     ) -> Claim | FirstAnswer | Busy:
         """Claim `key` in a short transaction of its own, before the use case runs, so that
-        a twin request sees the claim at once (see `inventory.idempotency`)."""
+        a twin request sees the claim at once (see `inventory.idempotency`). The key is
+        the acting user's: another user sending it, even with the same body, is refused as
+        a key reused for another request, so no one is answered with someone else's
+        result (nor past their own depot scope)."""
+        if self.acting is not None:
+            payload = {"payload": payload, "by": self.acting.user}
         with self._keys() as keys:
             digest = fingerprint(operation, payload)
             return keys.claim(key, operation, digest, now=utcnow(), lease=lease)

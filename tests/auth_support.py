@@ -30,7 +30,12 @@ def client_as(
     depots: Sequence[str] = (),
     *,
     app: FastAPI | None = None,
+    raise_server_exceptions: bool = True,
 ) -> TestClient:
     """A TestClient on `app` (by default a new app on `db`) acting as user `name`."""
     app = app or create_app(Settings(database_url=db.url), database=db)
-    return TestClient(app, headers=bearer(token_for(db, name, role, depots)))
+    return TestClient(
+        app,
+        headers=bearer(token_for(db, name, role, depots)),
+        raise_server_exceptions=raise_server_exceptions,
+    )

@@ -14,16 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 import api.idempotency
 import api.services
 from api.app import create_app
 from api.services import Database
 from api.settings import Settings
+from inventory.audit import Acting
 from inventory.commands import Issue, command_payload
 from inventory.idempotency import Claim
 from tests.api.api_support import FAR_EXPIRY, Api, Facts, assert_problem, new_key
+from tests.auth_support import TEST_ADMIN, client_as
 
 #: Identical requests sent at once in the race tests.
 TWINS = 6
@@ -34,7 +35,7 @@ def books(seeded_db: Database) -> Iterator[tuple[Api, Database]]:
     """The API on SQLite and PostgreSQL, with its database for direct claims; a server
     error is answered (500), not raised into the test."""
     app = create_app(Settings(database_url=seeded_db.url), database=seeded_db)
-    yield Api(TestClient(app, raise_server_exceptions=False)), seeded_db
+    yield Api(client_as(seeded_db, app=app, raise_server_exceptions=False)), seeded_db
 
 
 def _lot(facts: Facts) -> dict[str, Any]:
@@ -229,7 +230,31 @@ def _claimed(
     lot, key = _lot(facts), new_key()
     body = {**_issue_all_and_one(lot), "quantity": 1}
     fields = {k: v for k, v in body.items() if k != "type"}  # what POST /movements claims
-    claim = db.uow().claim(key, "movement", command_payload(Issue(**fields)), lease)
+    twin = Acting(user=TEST_ADMIN, kind="movement", method="POST", path="/movements")
+    claim = db.uow(twin).claim(key, "movement", command_payload(Issue(**fields)), lease)
     assert isinstance(claim, Claim)
     monkeypatch.setattr(api.idempotency, "WAIT_S", 0.2)
     return api_, lot, body, key
+
+
+def test_a_key_belongs_to_its_user_so_another_user_sending_it_with_the_same_body_is_refused(
+    books: tuple[Api, Database], facts: Facts
+) -> None:
+    api, _ = books
+    lot = _lot(facts)
+    body = {
+        "type": "receipt",
+        "depot": lot["depot"],
+        "item": lot["item"],
+        "lot_no": lot["lot_no"],
+        "expiry_date": lot["expiry_date"],
+        "quantity": 1,
+    }
+    key = new_key()
+    assert api.post_movement(body, key=key).status_code == 201
+    postings = _postings(api, lot)
+
+    again = api.as_user("second-admin", "admin").post_movement(body, key=key)
+
+    assert_problem(again, 409, "Idempotency-Key")
+    assert _postings(api, lot) == postings

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.dispatch_schemas import MAX_PLAN_TIME_LIMIT_S
@@ -22,6 +21,7 @@ from api.settings import Settings
 from network import MAX_MATRIX_SIDE
 from tests.api.api_support import Api, Facts, assert_problem, csv_bytes, new_key
 from tests.api.test_input_hygiene import IMPORT_COLUMNS, books, import_row, new_lot_receipt
+from tests.auth_support import client_as
 
 SMALL_BODY = 4096
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -33,7 +33,7 @@ def small(seeded_sqlite: Database) -> Api:
     settings = Settings(
         database_url=seeded_sqlite.url, max_body_bytes=SMALL_BODY, max_import_rows=3
     )
-    return Api(TestClient(create_app(settings, database=seeded_sqlite)))
+    return Api(client_as(seeded_sqlite, app=create_app(settings, database=seeded_sqlite)))
 
 
 def assert_too_large(response: Any) -> None:
