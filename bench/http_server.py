@@ -18,9 +18,14 @@ from typing import IO
 
 import httpx
 
+from api.accounts_service import token_for
+from api.services import Database
+
 ROOT = Path(__file__).resolve().parents[1]
 #: How long a fresh process may take to answer /health (migrations, imports, a busy machine).
 START_TIMEOUT_S = 180.0
+#: the admin user the benchmark's and the end-to-end tests' clients act as
+BENCH_USER = "bench-admin"
 
 
 def free_port() -> int:
@@ -31,12 +36,16 @@ def free_port() -> int:
 
 
 def auth_headers(database_url: str | None) -> dict[str, str]:
-    """The headers every request to a server on `database_url` carries (None: a server
-    without accounts, such as the bare endpoint). Today the API has no accounts, so none;
-    once bearer tokens land this issues one (`chemdepot tokens issue`) and returns
-    `{"Authorization": "Bearer ..."}`."""
-    del database_url
-    return {}
+    """The headers every request to a server on `database_url` carries: a bearer token of
+    an admin user made straight in that (migrated) database, as `chemdepot users add` and
+    `chemdepot tokens issue` would. None: a server without accounts (the bare endpoint)."""
+    if database_url is None:
+        return {}
+    db = Database(database_url)
+    try:
+        return {"Authorization": f"Bearer {token_for(db, BENCH_USER, 'admin')}"}
+    finally:
+        db.dispose()
 
 
 @dataclass
@@ -138,7 +147,10 @@ def start_chemdepot(database_url: str, *, port: int | None = None) -> ServerProc
         "CHEMDEPOT_PORT": str(port),
     }
     command = [str(Path(sys.executable).parent / "chemdepot"), "serve"]
-    return ServerProcess.start(command, port=port, env=env, headers=auth_headers(database_url))
+    server = ServerProcess.start(command, port=port, env=env)
+    # the server has migrated and seeded the database by now (/health answers)
+    server.headers = auth_headers(database_url)
+    return server
 
 
 def start_asgi(app: str, *, port: int | None = None) -> ServerProcess:

@@ -28,6 +28,7 @@ from inventory.checks import check_ledger
 from inventory.models import (
     DispatchPlanRecord,
     IdempotencyRecord,
+    KeyState,
     Movement,
     PlanPickRecord,
     Reservation,
@@ -176,7 +177,9 @@ def _posted_under(db: Database, key: str) -> tuple[int, int, bool]:
                 Movement.idempotency_key == key
             )
         ).one()
-        stored = session.get(IdempotencyRecord, key) is not None
+        record = session.get(IdempotencyRecord, key)
+        # a claim is written before the import runs; only an answer commits with its rows
+        stored = record is not None and record.state == KeyState.ANSWERED
     return int(count), int(units), stored
 
 
