@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .number_rules import WHOLE
+from .number_rules import WHOLE, IsoTime
 from .text_rules import ItemCode, NodeId, code_rule, text_rule
 from .timefmt import LocalTime
 
@@ -66,7 +66,7 @@ class DemandIn(BaseModel):
     item: ItemCode
     quantity: Annotated[int, Field(gt=0, le=1_000_000), WHOLE]
     #: with its time zone (e.g. +07:00 or Z): a time without one is refused
-    required_by: AwareDatetime
+    required_by: IsoTime
     priority: Annotated[int, Field(ge=1, le=5), WHOLE] = 3
 
 
@@ -79,7 +79,7 @@ class IncidentCreate(BaseModel):
     incident_type: IncidentType
     level: Level
     location: Location
-    reported_at: AwareDatetime | None = None
+    reported_at: IsoTime | None = None
     description: Annotated[str, text_rule(1000)] | None = None
     priority: Annotated[int, Field(ge=1, le=5), WHOLE] = 3
     demands: Annotated[list[DemandIn], Field(max_length=200)] | None = None

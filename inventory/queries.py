@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -380,7 +380,7 @@ def _card_lines(
     return lines
 
 
-ALERT_KINDS: tuple[str, ...] = (
+AlertKind = Literal[
     "below_min",
     "expiring",
     "expired",
@@ -388,7 +388,8 @@ ALERT_KINDS: tuple[str, ...] = (
     "calibration_overdue",
     "quarantined",
     "unserviceable",
-)
+]
+ALERT_KINDS: tuple[str, ...] = get_args(AlertKind)
 
 
 @dataclass(frozen=True)

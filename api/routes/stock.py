@@ -20,7 +20,7 @@ from inventory.models import (
     Location,
     VehicleType,
 )
-from inventory.queries import StockFilter, alerts, list_stock, stock_card, stock_detail
+from inventory.queries import AlertKind, StockFilter, alerts, list_stock, stock_card, stock_detail
 
 from ..deps import Actor, IdempotencyKey, PagingDep, ReadSession, SettingsDep, Uow
 from ..schemas import (
@@ -328,7 +328,7 @@ def read_alerts(
     session: ReadSession,
     depot: DepotQuery = None,
     kind: Annotated[
-        list[ShortCode] | None, Query(max_length=20, description="repeat to select several")
+        list[AlertKind] | None, Query(max_length=20, description="repeat to select several")
     ] = None,
     days: Annotated[int, Query(ge=0, le=3650, description="expiry look-ahead")] = 90,
     calibration_days: Annotated[int, Query(ge=0, le=3650)] = 30,

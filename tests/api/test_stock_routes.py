@@ -240,7 +240,7 @@ def test_expiring_alerts_stay_within_the_look_ahead(api: Api) -> None:
 
 
 def test_an_unknown_alert_kind_is_a_422_naming_kind(api: Api) -> None:
-    assert_problem(api.client.get("/alerts", params={"kind": "nonsense"}), 422, "kind")
+    assert_problem(api.client.get("/alerts", params={"kind": "nonsense"}), 422, "query.kind.0")
 
 
 def test_alerts_for_an_unknown_depot_are_a_404_naming_the_depot(api: Api) -> None:
