@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from inventory.errors import InventoryError
-from inventory.queries import ALERT_KINDS, StockFilter, alerts, list_stock
 
 from .cli_bench import bench_app
 from .cli_db import add_backup_commands
 from .cli_levels import levels_app
+from .cli_stock import add_stock_commands
 from .cli_users import CLI_ACTOR, cli_acting, first_admin, tokens_app, users_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
-from .services import Database, init_database, today
+from .services import Database, init_database
 from .settings import Settings
-from .tabular import export_stock, import_receipts
+from .tabular import import_receipts
 from .timefmt import LOCAL_LABEL, local_clock
 
 app = typer.Typer(
@@ -31,6 +30,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema, seed, backup and restore.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 add_backup_commands(db_app)
+add_stock_commands(app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(levels_app, name="levels")
 app.add_typer(users_app, name="users")
@@ -75,80 +75,6 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-@app.command()
-def stock(
-    depot: Annotated[str | None, typer.Option(help="depot code, e.g. D-HNI")] = None,
-    item: Annotated[str | None, typer.Option()] = None,
-    category: Annotated[str | None, typer.Option()] = None,
-    lot: Annotated[str | None, typer.Option()] = None,
-    by_lot: Annotated[bool, typer.Option("--by-lot", help="one row per lot")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=100000)] = 200,
-) -> None:
-    """Print stock on hand, reserved and available as a table."""
-    settings = Settings()
-    init_database(settings)
-    db = Database(settings.database_url)
-    try:
-        with db.readers() as session:
-            page = list_stock(
-                session,
-                StockFilter(depot=depot, item=item, category=category, lot_no=lot),
-                today=today(),
-                group_by="lot" if by_lot else "item",
-                limit=limit,
-            )
-    except InventoryError as exc:
-        _fail(exc.message)
-        return
-    finally:
-        db.dispose()
-    table = Table(title=f"stock ({page.total} rows)")
-    cols = ["depot", "item", "item_name"] + (["lot_no", "expiry_date", "status"] if by_lot else [])
-    cols += ["on_hand", "reserved", "available", "unusable"]
-    for col in cols:
-        table.add_column(
-            col,
-            justify="right" if col in ("on_hand", "reserved", "available", "unusable") else "left",
-        )
-    for row in page.items:
-        data = asdict(row)
-        table.add_row(*("" if data[c] is None else str(data[c]) for c in cols))
-    console.print(table)
-
-
-@app.command("alerts")
-def alerts_cmd(
-    depot: Annotated[str | None, typer.Option()] = None,
-    kind: Annotated[list[str] | None, typer.Option(help=f"one of {', '.join(ALERT_KINDS)}")] = None,
-    days: Annotated[int, typer.Option(min=0)] = 90,
-) -> None:
-    """Print what needs attention: below minimum, expiring, expired, calibration, quarantine."""
-    settings = Settings()
-    init_database(settings)
-    db = Database(settings.database_url)
-    try:
-        with db.readers() as session:
-            found = alerts(
-                session,
-                today=today(),
-                depot=depot,
-                kinds=set(kind) if kind else None,
-                expiring_within_days=days,
-            )
-    except InventoryError as exc:
-        _fail(exc.message)
-        return
-    finally:
-        db.dispose()
-    table = Table(title=f"alerts ({len(found)})")
-    for col in ("severity", "kind", "depot", "item", "message"):
-        table.add_column(col)
-    for a in found:
-        colour = "red" if a.severity == "critical" else "yellow"
-        table.add_row(f"[{colour}]{a.severity}[/]", a.kind, a.depot, a.item, a.message)
-    console.print(table)
-
-
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
@@ -183,29 +109,6 @@ def import_cmd(
         db.dispose()
     word = "already imported, nothing posted" if replayed else "posted"
     console.print(f"{result['rows']} rows {word} ({len(result['movement_ids'])} movements)")
-
-
-@app.command()
-def export(
-    output: Annotated[Path, typer.Argument(help="file to write (.csv or .xlsx)")],
-    depot: Annotated[str | None, typer.Option()] = None,
-    category: Annotated[str | None, typer.Option()] = None,
-) -> None:
-    """Export every lot on hand to CSV or XLSX (chosen by the file's extension)."""
-    fmt: Literal["csv", "xlsx"] = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
-    db = Database(Settings().database_url)
-    try:
-        with db.readers() as session:
-            content = export_stock(
-                session, StockFilter(depot=depot, category=category), fmt, today=today()
-            )
-    except InventoryError as exc:
-        _fail(exc.message)
-        return
-    finally:
-        db.dispose()
-    output.write_bytes(content)
-    console.print(f"wrote {output} ({len(content)} bytes)")
 
 
 def _road(settings: Settings) -> tuple[RoadContext, Database]:

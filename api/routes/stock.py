@@ -23,6 +23,7 @@ from inventory.models import (
 from inventory.queries import AlertKind, StockFilter, alerts, list_stock, stock_card, stock_detail
 
 from ..deps import Actor, IdempotencyKey, PagingDep, ReadSession, SettingsDep, Uow
+from ..export import MEDIA_TYPES, ExportFormat, export_stock
 from ..schemas import (
     MAX_QUANTITY,
     AlertRead,
@@ -51,7 +52,7 @@ from ..schemas import (
     WriteOffCreate,
 )
 from ..services import change_condition, post_movement, today
-from ..tabular import export_stock, import_receipts
+from ..tabular import import_receipts
 from ..text_rules import DepotCode, ItemCode, LotNo, ShortCode
 
 router = APIRouter()
@@ -168,23 +169,22 @@ def read_stock(
 @router.get("/stock/export", tags=["stock"], response_class=Response)
 def export(
     session: ReadSession,
-    format: Literal["csv", "xlsx"] = "csv",
+    format: ExportFormat = "csv",
     depot: DepotQuery = None,
     item: ItemQuery = None,
     category: CategoryQuery = None,
+    lot: LotQuery = None,
+    condition: Condition | None = None,
 ) -> Response:
-    """Every lot on hand (filtered) as CSV or XLSX."""
-    content = export_stock(
-        session, StockFilter(depot=depot, item=item, category=category), format, today=today()
-    )
-    media = (
-        "text/csv; charset=utf-8"
-        if format == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    """Every lot on hand as CSV (UTF-8 with a byte-order mark, for Excel) or XLSX, with the
+    item's Vietnamese and English names; the same filters as GET /stock."""
+    flt = StockFilter(depot=depot, item=item, category=category, lot_no=lot, condition=condition)
+    content = export_stock(session, flt, format, today=today())
     name = f"stock-{depot or 'all'}.{format}"
     return Response(
-        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        content,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -356,7 +356,9 @@ def import_movements(
     file: Annotated[UploadFile, File(description="CSV or XLSX of receipts")],
 ) -> ImportResult:
     """Import receipts from CSV or XLSX (columns depot, item, quantity, and optionally
-    lot_no, expiry_date, calibration_due, condition, source, reference, note). Every row
+    lot_no, expiry_date, calibration_due, condition, source, reference, note; or their
+    Vietnamese headers: Kho, Mã vật tư, Số lượng, Số lô, Hạn sử dụng, Hạn hiệu chuẩn,
+    Tình trạng, Nguồn, Chứng từ, Ghi chú). Dates are YYYY-MM-DD or dd/mm/yyyy. Every row
     posts or none does; a refusal lists each bad row (header = row 1) and field."""
     content = file.file.read()
     result, replayed = import_receipts(

@@ -25,7 +25,8 @@ from tests.api.api_support import (
 EXPORT_COLUMNS = [
     "depot",
     "item",
-    "item_name",
+    "name_vi",
+    "name_en",
     "category",
     "unit",
     "lot_no",
@@ -37,6 +38,7 @@ EXPORT_COLUMNS = [
     "reserved",
     "available",
 ]
+SHARED_COLUMNS = [c for c in EXPORT_COLUMNS if c != "name_vi"]
 IMPORT_COLUMNS = ["depot", "item", "quantity", "lot_no", "expiry_date", "reference"]
 FORMATS = ["csv", "xlsx"]
 
@@ -60,8 +62,10 @@ def _as_api_rows(records: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[st
 
 
 def _texts(row: dict[str, Any]) -> dict[str, str | None]:
-    """The export columns of a row as text, so file cells and JSON values compare."""
-    return {c: None if row[c] in (None, "") else str(row[c]) for c in EXPORT_COLUMNS}
+    """The columns an export shares with GET /stock, as text, so cells and JSON values
+    compare (the API's `item_name` is the export's `name_en`)."""
+    row = {"name_en": row.get("item_name"), **row}
+    return {c: None if row[c] in (None, "") else str(row[c]) for c in SHARED_COLUMNS}
 
 
 def _read_export(content: bytes, fmt: str) -> list[dict[str, Any]]:
@@ -117,6 +121,75 @@ def test_an_export_for_an_unknown_depot_is_a_404_naming_the_depot(api: Api) -> N
 
 def test_an_export_in_an_unknown_format_is_a_422_naming_format(api: Api) -> None:
     assert_problem(api.client.get("/stock/export", params={"format": "pdf"}), 422, "format")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_names_each_item_in_vietnamese_beside_english(
+    api: Api, facts: Facts, fmt: str
+) -> None:
+    depot = facts.lot(tracking="lot")["depot"]
+
+    response = api.client.get("/stock/export", params={"format": fmt, "depot": depot})
+
+    records = _read_export(response.content, fmt)
+    names = {(r["item"], r["name_vi"], r["name_en"]) for r in records}
+    assert names == {(i, facts.items[i]["name_vi"], facts.items[i]["name_en"]) for i, _, _ in names}
+    assert any(not name_vi.isascii() for _, name_vi, _ in names)  # diacritics kept
+
+
+def test_a_csv_export_is_utf8_with_a_byte_order_mark_so_excel_shows_diacritics(
+    api: Api, facts: Facts
+) -> None:
+    depot = facts.lot(tracking="lot")["depot"]
+
+    content = api.client.get("/stock/export", params={"depot": depot}).content
+
+    assert content.startswith(b"\xef\xbb\xbfdepot,item,name_vi,name_en,")
+    text = content.decode("utf-8-sig")
+    assert any(
+        item["name_vi"] in text for item in facts.items.values() if not item["name_vi"].isascii()
+    )
+
+
+def _filters_of(facts: Facts) -> list[dict[str, str]]:
+    """One set of GET /stock filters per kind, each matching some stock."""
+    quarantined = facts.lot(tracking="lot", status="quarantined")
+    return [
+        {"lot": quarantined["lot_no"]},
+        {"condition": "quarantined"},
+        {"depot": quarantined["depot"], "category": facts.items[quarantined["item"]]["category"]},
+        {"item": quarantined["item"], "condition": "serviceable"},
+    ]
+
+
+@pytest.mark.parametrize("which", range(4), ids=["lot", "condition", "depot+category", "item"])
+def test_an_export_takes_the_filters_of_get_stock(api: Api, facts: Facts, which: int) -> None:
+    filters = _filters_of(facts)[which]
+
+    response = api.client.get("/stock/export", params={"format": "csv", **filters})
+
+    assert response.status_code == 200, response.text
+    exported = _as_api_rows(_read_export(response.content, "csv"))
+    stock = {_key_of(r): r for r in api.stock_lots(**filters)}
+    assert exported and exported.keys() == stock.keys()
+    assert len(stock) < len(facts.lots)
+    for key, row in exported.items():
+        assert _texts(row) == _texts(stock[key]), key
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field"),
+    [
+        ({"item": "NO-SUCH-ITEM"}, 404, "item"),
+        ({"condition": "broken"}, 422, "condition"),
+        ({"lot": "bad\u200blot"}, 422, "lot"),
+    ],
+    ids=["unknown-item", "unknown-condition", "invisible-character-in-lot"],
+)
+def test_an_export_with_a_bad_filter_is_a_problem_naming_it(
+    api: Api, params: dict[str, str], status: int, field: str
+) -> None:
+    assert_problem(api.client.get("/stock/export", params=params), status, field)
 
 
 # ------------------------------------------------------------ import basics
@@ -302,6 +375,80 @@ def test_an_import_with_a_good_row_a_bad_number_and_an_unknown_item_names_both_b
     errors = _assert_import_refused(api, fmt, IMPORT_COLUMNS, rows, pairs)
 
     assert [(e["row"], e["field"]) for e in errors] == [(3, "quantity"), (4, "item")]
+
+
+#: the Vietnamese headers, in IMPORT_COLUMNS order, as a sheet might spell them
+VIETNAMESE_HEADERS = ["Kho", "MÃ VẬT TƯ", " Số  lượng ", "số lô", "Hạn sử dụng", "Chứng từ"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_import_with_vietnamese_headers_and_day_first_dates_posts_every_row(
+    api: Api, facts: Facts, fmt: str
+) -> None:
+    rows, pairs, lot_no = _receipt_rows(facts)
+    rows[1][4] = FAR_EXPIRY.strftime("%d/%m/%Y")
+    before = [api.on_hand(depot, item) for depot, item in pairs]
+
+    response = api.import_table(fmt, VIETNAMESE_HEADERS, rows)
+
+    assert response.status_code == 201, response.text
+    assert [api.on_hand(d, i) for d, i in pairs] == [before[0] + 4, before[1] + 6]
+    [lot] = [x for x in api.detail(*pairs[1])["lots"] if x["lot_no"] == lot_no]
+    assert lot["expiry_date"] == FAR_EXPIRY.isoformat()
+    assert api.card(*pairs[0])[-1]["reference"] == "GRN-1"
+
+
+def test_an_xlsx_import_reads_a_real_date_cell_as_its_date(api: Api, facts: Facts) -> None:
+    rows, pairs, lot_no = _receipt_rows(facts)
+    rows[1][4] = dt.datetime.combine(FAR_EXPIRY, dt.time(0))
+
+    response = api.import_table("xlsx", IMPORT_COLUMNS, rows)
+
+    assert response.status_code == 201, response.text
+    [lot] = [x for x in api.detail(*pairs[1])["lots"] if x["lot_no"] == lot_no]
+    assert lot["expiry_date"] == FAR_EXPIRY.isoformat()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "cell",
+    ["2028/11/30", "30-11-2028", "11/30/2028", "30/11/28", "31/02/2028", "1764460800", "soon"],
+)
+def test_an_import_date_that_is_neither_iso_nor_dd_mm_yyyy_is_refused_naming_the_row_and_field(
+    api: Api, facts: Facts, fmt: str, cell: str
+) -> None:
+    rows, pairs, _ = _receipt_rows(facts)
+    rows[1][4] = cell
+
+    errors = _assert_import_refused(api, fmt, IMPORT_COLUMNS, rows, pairs)
+
+    assert [(e["row"], e["field"]) for e in errors] == [(3, "expiry_date")]
+    assert cell in errors[0]["message"]
+
+
+def test_an_xlsx_date_cell_with_a_time_of_day_is_refused_naming_the_row_and_field(
+    api: Api, facts: Facts
+) -> None:
+    rows, pairs, _ = _receipt_rows(facts)
+    rows[1][4] = dt.datetime.combine(FAR_EXPIRY, dt.time(8, 30))
+
+    errors = _assert_import_refused(api, "xlsx", IMPORT_COLUMNS, rows, pairs)
+
+    assert [(e["row"], e["field"]) for e in errors] == [(3, "expiry_date")]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_import_with_two_headers_for_one_column_is_refused_at_row_1(
+    api: Api, facts: Facts, fmt: str
+) -> None:
+    rows, pairs, _ = _receipt_rows(facts)
+
+    errors = _assert_import_refused(
+        api, fmt, [*IMPORT_COLUMNS, "Kho"], [[*r, r[0]] for r in rows], pairs
+    )
+
+    assert [(e["row"], e["field"]) for e in errors] == [(1, "depot")]
+    assert "'depot' and 'Kho'" in errors[0]["message"]
 
 
 def test_an_import_row_number_counts_blank_lines_like_a_spreadsheet(api: Api, facts: Facts) -> None:
