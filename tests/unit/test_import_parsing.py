@@ -170,7 +170,7 @@ def test_an_xlsx_date_cell_reads_as_its_date_and_one_with_a_time_is_refused() ->
 
 def test_the_readme_documents_every_import_column_and_alias() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Import columns", 1)[1].split("\n#", 1)[0]
+    section = readme.split("\n## Import columns\n", 1)[1].split("\n#", 1)[0]
     rows = {
         cells[1].strip("` "): cells[2]
         for line in section.splitlines()
