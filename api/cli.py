@@ -267,7 +267,7 @@ def print_plan(plan: dict[str, Any]) -> None:
                 local_clock(stop["arrival"], with_date=True),
                 local_clock(stop["departure"]),
                 str(stop["load_kg"]),
-                cargo[:60],
+                cargo if len(cargo) <= 60 else cargo[:59] + "…",  # cut, and says so
             )
         console.print(table)
     _print_lines(plan)

@@ -87,3 +87,42 @@ def test_a_cell_is_shown_as_written_not_read_as_markup() -> None:
     add_row(table, columns, {"code": "[bold]X[/]", "name": None})
 
     assert "[bold]X[/]" in _render(table)[3]
+
+
+def test_a_plan_stop_with_more_cargo_than_fits_is_cut_with_an_ellipsis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from api import cli
+
+    cargo = [{"quantity": 10 + i, "item": f"PPE-B-{i:02d}"} for i in range(12)]
+    stop = {
+        "kind": "delivery",
+        "place": "incident 1",
+        "arrival": "2026-11-30T03:00:00+00:00",
+        "departure": "2026-11-30T03:15:00+00:00",
+        "load_kg": 1200,
+        "cargo": cargo,
+    }
+    route = {
+        "vehicle": "V-1",
+        "km": 80,
+        "crew": 2,
+        "rest_hours": 0,
+        "returns_at": "2026-11-30T06:00:00+00:00",
+        "stops": [stop],
+    }
+    summary = dict.fromkeys(
+        ("met_units", "demand_units", "met_on_time_units", "unmet_units", "vehicles", "km"), 1
+    )
+    solve = {"status": "optimal", "solve_seconds": 0.1, "objective": 1.0, "bound": 1.0}
+    solve |= {"within_bound_share": 1.0, "far_vehicles": 0, "vehicle_hours": 3.0}
+    plan = {"id": 1, "status": "draft", "incidents": [1], "summary": summary, "solve": solve}
+    plan |= {"pick_lists": [], "routes": [route], "fulfilment": [], "unmet": []}
+    out = io.StringIO()
+    monkeypatch.setattr(cli, "console", Console(file=out, width=200, color_system=None))
+
+    cli.print_plan(plan)
+
+    whole = ", ".join(f"{c['quantity']} {c['item']}" for c in cargo)
+    assert whole not in out.getvalue()
+    assert whole[:59] + "…" in out.getvalue()
