@@ -29,7 +29,9 @@ OPEN_PATHS = frozenset({"/health"})
 #: declaring it here and there gives one scheme, not two.
 BEARER = "HTTPBearer"
 #: Query parameters that name a record (an unknown one is a 404, not an empty answer).
-LOOKUP_QUERIES = frozenset({"depot", "item", "lot", "from", "to"})
+LOOKUP_QUERIES = frozenset(
+    {"depot", "item", "lot", "from", "to", "province", "level", "hazard_source"}
+)
 
 #: The problems each kind of route can give. No route answers 429: nothing throttles,
 #: and a retry racing its twin gets a 409.

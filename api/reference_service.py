@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from inventory.errors import NotFoundError, ValidationError
+from inventory.errors import NotFoundError
 from inventory.hazard_data import HazardPair, TemplateLine, load_hazard_data
 from inventory.models import Item
 from network import OFFSHORE_REACH_KM, NetworkError, RoadRouter
@@ -132,19 +132,20 @@ class ReferenceData:
             return value
         code = self._names.get(fold(value))
         if code is None:
-            raise ValidationError(
+            raise NotFoundError(
                 f"unknown province {value!r}: give a code (01 ... 96) or a name", field=field
             )
         return code
 
     def check_filters(self, filters: Filters) -> Filters:
-        """The filters with the province as a code; a 422 naming an unknown value."""
+        """The filters with the province as a code; a 404 naming an unknown value (as an
+        unknown depot in `GET /stock?depot=`)."""
         if filters.level is not None and filters.level not in self.levels:
-            raise ValidationError(
+            raise NotFoundError(
                 f"unknown level {filters.level!r}; use one of {list(self.levels)}", field="level"
             )
         if filters.hazard_source is not None and filters.hazard_source not in self._sources:
-            raise ValidationError(
+            raise NotFoundError(
                 f"unknown hazard source {filters.hazard_source!r}", field="hazard_source"
             )
         if filters.province is None:
