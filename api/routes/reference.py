@@ -40,7 +40,7 @@ PROVINCE = "a province code (`25`) or name, with or without diacritics (`Phú Th
 
 ProvinceQuery = Annotated[Annotated[str, code_rule(60)] | None, Query(description=PROVINCE)]
 LevelQuery = Annotated[Level | None, Query(description="an incident level (configured names)")]
-TypeQuery = Annotated[IncidentType | None, Query(description="can cause this incident type")]
+TypeQuery = Annotated[IncidentType | None, Query(description="an incident type")]
 Simplify = Annotated[
     float | None,
     Query(
