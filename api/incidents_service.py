@@ -29,6 +29,11 @@ from .timefmt import to_local
 MIN_LEAD = dt.timedelta(minutes=30)
 
 
+def template_quantity(per_size_one: int, size: float) -> int:
+    """What an incident of `size` needs of a template line written for size 1."""
+    return max(1, math.ceil(per_size_one * size))
+
+
 def load_templates(data_dir: Path) -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = defaultdict(list)
     with (data_dir / "scenario_templates.csv").open(encoding="utf-8", newline="") as fh:
@@ -164,7 +169,7 @@ def _demands(
     return tuple(
         NewDemand(
             row["item"],
-            max(1, math.ceil(int(row["quantity"]) * body.size)),
+            template_quantity(int(row["quantity"]), body.size),
             max(reported + dt.timedelta(hours=float(row["required_by_h"])), now + MIN_LEAD),
             int(row["priority"]),
         )

@@ -21,6 +21,7 @@ from .deps import get_uow
 from .problems import PROBLEM
 from .route_table import app_routes
 from .routes.network import get_road
+from .routes.reference import get_province_layer, get_reference
 
 #: Routes anyone may call without a token (the docs are not in the document at all).
 OPEN_PATHS = frozenset({"/health"})
@@ -28,7 +29,9 @@ OPEN_PATHS = frozenset({"/health"})
 #: declaring it here and there gives one scheme, not two.
 BEARER = "HTTPBearer"
 #: Query parameters that name a record (an unknown one is a 404, not an empty answer).
-LOOKUP_QUERIES = frozenset({"depot", "item", "lot", "from", "to"})
+LOOKUP_QUERIES = frozenset(
+    {"depot", "item", "lot", "from", "to", "province", "level", "hazard_source"}
+)
 
 #: The problems each kind of route can give. No route answers 429: nothing throttles,
 #: and a retry racing its twin gets a 409.
@@ -38,7 +41,9 @@ LOOKUP = (404,)  # a path id, a body, or a query naming a record that may not ex
 WRITE = (404, 409, 422)  # a use case's refusals: unknown record, state clash, ledger rule
 BODY = (400, 413)  # any request body: undecodable bytes, over the body-size limit
 UPLOAD = (400, 413, 415)  # multipart: unreadable, too many rows, neither CSV nor XLSX
-ROAD = (503,)  # needs the road network of data/, which may fail to load
+DATA = (503,)  # needs the road network or the reference data of data/, which may fail to load
+#: The dependencies that load data/ (once per app): a route using one can answer 503.
+DATA_LOADERS = frozenset({get_road, get_reference, get_province_layer})
 #: The few a route gives beyond its kind (method, path -> statuses).
 EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     # a chart of a run whose readiness is not computed yet
@@ -55,7 +60,7 @@ DESCRIPTIONS = {
     413: "Request body or import over its limit",
     415: "Unsupported file type",
     422: "Invalid request: `field` names the offending input, `errors` lists every one",
-    503: "The road network could not be loaded",
+    503: "The road network or the reference data of data/ could not be loaded",
 }
 #: FastAPI's own validation-error schemas: problems.py sends a Problem instead, so they
 #: go once no route refers to them.
@@ -143,8 +148,8 @@ def problem_statuses(route: APIRoute, method: str) -> list[int]:
         statuses.update(WRITE)
     if any(isinstance(f.field_info, params.File) for f in body):
         statuses.update(UPLOAD)
-    if get_road in calls:
-        statuses.update(ROAD)
+    if DATA_LOADERS & calls:
+        statuses.update(DATA)
     return sorted(statuses)
 
 

@@ -47,6 +47,13 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/network/coverage"): EVERYONE,
     ("POST", "/network/closures"): _OFFICERS,
     ("DELETE", "/network/closures/{closure_id}"): _OFFICERS,
+    # reference data of data/
+    ("GET", "/hazard-sources"): EVERYONE,
+    ("GET", "/hazard-sources/{code}"): EVERYONE,
+    ("GET", "/provinces"): EVERYONE,
+    ("GET", "/provinces/{code}"): EVERYONE,
+    ("GET", "/scenario-templates"): EVERYONE,
+    ("GET", "/scenario-templates/{template}"): EVERYONE,
     # incidents and dispatch
     ("GET", "/incidents"): EVERYONE,
     ("GET", "/incidents/{incident_id}"): EVERYONE,
