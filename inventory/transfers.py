@@ -14,9 +14,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from .errors import NotFoundError, ValidationError
@@ -60,11 +60,11 @@ def transfer_ends(
             or_(
                 and_(
                     Transfer.from_depot == depot,
-                    Transfer.shipped_at.in_({mv.posted_at for mv in wanted[False]}),
+                    Transfer.shipped_at.in_([mv.posted_at for mv in wanted[False]]),
                 ),
                 and_(
                     Transfer.to_depot == depot,
-                    Transfer.received_at.in_({mv.posted_at for mv in wanted[True]}),
+                    Transfer.received_at.in_([mv.posted_at for mv in wanted[True]]),
                 ),
             ),
         )
@@ -137,7 +137,7 @@ def list_transfers(
     rows = session.execute(
         _listing().where(*where).order_by(Transfer.id.desc()).limit(limit).offset(offset)
     ).all()
-    legs = _legs(session, [i for r in rows for i in (r[-2], r[-1]) if i is not None])
+    legs = _legs(session, [i for r in rows for i in (r[-2], r[-1])])
     out = []
     for t, src, dst, item, lot_no, out_id, in_id in rows:
         shipped, received = legs.get(out_id), legs.get(in_id)
@@ -191,7 +191,7 @@ def _conditions(flt: TransferFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def _listing() -> Select[Any]:
+def _listing() -> Select[Transfer, Depot, Depot, Item, str | None, int | None, int | None]:
     """Transfer, both depots, item, lot number and the ids of its out and in movements."""
     src, dst = aliased(Depot), aliased(Depot)
     return (
@@ -215,7 +215,7 @@ def _leg_id(
     kind: MovementKind,
     location: InstrumentedAttribute[int],
     depot: InstrumentedAttribute[str],
-) -> Any:
+) -> ScalarSelect[int | None]:
     """The movement of one end of the transfer (see the module's note): a correlated
     subquery served by the movements' (location, item, id) indexes."""
     moment = Transfer.shipped_at if kind == MovementKind.TRANSFER_OUT else Transfer.received_at
@@ -236,10 +236,12 @@ def _leg_id(
     )
 
 
-def _legs(session: Session, ids: list[int]) -> dict[int, Movement]:
-    if not ids:
+def _legs(session: Session, ids: list[int | None]) -> dict[int | None, Movement]:
+    """The movements of those ids (a transfer not yet received has no in movement: None)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
         return {}
-    return {mv.id: mv for mv in session.scalars(select(Movement).where(Movement.id.in_(ids)))}
+    return {mv.id: mv for mv in session.scalars(select(Movement).where(Movement.id.in_(wanted)))}
 
 
 def _named(row: Depot | Item) -> Named:
