@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, ValidationError
 from .models import Depot, Item, Location, Lot, Movement, MovementKind, Transfer, TransferStatus
@@ -38,7 +38,34 @@ class TransferEnd:
     label: str
 
 
-_Key = tuple[int, dt.datetime, int]
+#: (depot, lot id, instant, quantity): what a transfer and one of its movements share
+_Key = tuple[str, int, dt.datetime, int]
+
+
+def _transfer_key(t: Transfer, incoming: bool) -> _Key | None:
+    """The key of the transfer's in (or out) movement; None for an arrival not yet booked."""
+    moment = t.received_at if incoming else t.shipped_at
+    if moment is None:
+        return None
+    return (t.to_depot if incoming else t.from_depot, t.lot_id, moment, t.quantity)
+
+
+def _pair(
+    transfers: Sequence[Transfer], movements: Sequence[tuple[Movement, str]], incoming: bool
+) -> list[tuple[Transfer, Movement]]:
+    """Transfers with their in (or out) movement, given as (movement, its depot): equal
+    keys pair off in id order, so each is used once."""
+    pool: dict[_Key, list[Transfer]] = defaultdict(list)
+    for t in sorted(transfers, key=lambda t: t.id):
+        key = _transfer_key(t, incoming)
+        if key is not None:
+            pool[key].append(t)
+    pairs = []
+    for mv, depot in sorted(movements, key=lambda m: m[0].id):
+        matches = pool.get((depot, mv.lot_id, mv.posted_at, mv.quantity))
+        if matches:
+            pairs.append((matches.pop(0), mv))
+    return pairs
 
 
 def transfer_ends(
@@ -46,43 +73,33 @@ def transfer_ends(
 ) -> dict[int, TransferEnd]:
     """For each transfer movement of `depot`'s card of `item` (movement, incoming), the
     transfer it belongs to, by movement id. One query, only when there is such a line."""
-    wanted: dict[bool, list[Movement]] = {True: [], False: []}
+    wanted: dict[bool, list[tuple[Movement, str]]] = {True: [], False: []}
     for mv, incoming in movements:
         kind = MovementKind.TRANSFER_IN if incoming else MovementKind.TRANSFER_OUT
         if mv.kind == kind:
-            wanted[incoming].append(mv)
+            wanted[incoming].append((mv, depot))
     if not wanted[True] and not wanted[False]:
         return {}
     found = session.scalars(
-        select(Transfer)
-        .where(
+        select(Transfer).where(
             Transfer.item_code == item,
             or_(
                 and_(
                     Transfer.from_depot == depot,
-                    Transfer.shipped_at.in_([mv.posted_at for mv in wanted[False]]),
+                    Transfer.shipped_at.in_([mv.posted_at for mv, _ in wanted[False]]),
                 ),
                 and_(
                     Transfer.to_depot == depot,
-                    Transfer.received_at.in_([mv.posted_at for mv in wanted[True]]),
+                    Transfer.received_at.in_([mv.posted_at for mv, _ in wanted[True]]),
                 ),
             ),
         )
-        .order_by(Transfer.id)
     ).all()
-    ends: dict[int, TransferEnd] = {}
-    for incoming in (False, True):
-        pool: dict[_Key, list[Transfer]] = defaultdict(list)
-        for t in found:
-            if (t.to_depot if incoming else t.from_depot) == depot:
-                moment = t.received_at if incoming else t.shipped_at
-                if moment is not None:
-                    pool[(t.lot_id, moment, t.quantity)].append(t)
-        for mv in wanted[incoming]:
-            matches = pool.get((mv.lot_id, mv.posted_at, mv.quantity))
-            if matches:
-                ends[mv.id] = _end(matches.pop(0), incoming)
-    return ends
+    return {
+        mv.id: _end(t, incoming)
+        for incoming in (False, True)
+        for t, mv in _pair(found, wanted[incoming], incoming)
+    }
 
 
 def _end(t: Transfer, incoming: bool) -> TransferEnd:
@@ -137,29 +154,40 @@ def list_transfers(
     rows = session.execute(
         _listing().where(*where).order_by(Transfer.id.desc()).limit(limit).offset(offset)
     ).all()
-    legs = _legs(session, [i for r in rows for i in (r[-2], r[-1])])
-    out = []
-    for t, src, dst, item, lot_no, out_id, in_id in rows:
-        shipped, received = legs.get(out_id), legs.get(in_id)
-        out.append(
-            TransferRow(
-                t.id,
-                _named(src),
-                _named(dst),
-                _named(item),
-                item.unit,
-                lot_no,
-                t.quantity,
-                t.status.value,
-                t.shipped_at,
-                t.received_at,
-                None if shipped is None else shipped.reference,
-                None if shipped is None else shipped.note,
-                None if shipped is None else shipped.actor,
-                None if received is None else received.actor,
-            )
-        )
+    page = [t for t, *_ in rows]
+    shipped, received = _legs(session, page, incoming=False), _legs(session, page, incoming=True)
+    out = [
+        _row(t, src, dst, item, lot_no, shipped.get(t.id), received.get(t.id))
+        for t, src, dst, item, lot_no in rows
+    ]
     return Page(out, int(total), limit, offset)
+
+
+def _row(
+    t: Transfer,
+    src: Depot,
+    dst: Depot,
+    item: Item,
+    lot_no: str | None,
+    shipped: Movement | None,
+    received: Movement | None,
+) -> TransferRow:
+    return TransferRow(
+        t.id,
+        _named(src),
+        _named(dst),
+        _named(item),
+        item.unit,
+        lot_no,
+        t.quantity,
+        t.status.value,
+        t.shipped_at,
+        t.received_at,
+        None if shipped is None else shipped.reference,
+        None if shipped is None else shipped.note,
+        None if shipped is None else shipped.actor,
+        None if received is None else received.actor,
+    )
 
 
 def _check_filter(session: Session, flt: TransferFilter) -> None:
@@ -191,19 +219,11 @@ def _conditions(flt: TransferFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-def _listing() -> Select[Transfer, Depot, Depot, Item, str | None, int | None, int | None]:
-    """Transfer, both depots, item, lot number and the ids of its out and in movements."""
+def _listing() -> Select[Transfer, Depot, Depot, Item, str | None]:
+    """Transfer, both depots, item and lot number."""
     src, dst = aliased(Depot), aliased(Depot)
     return (
-        select(
-            Transfer,
-            src,
-            dst,
-            Item,
-            Lot.lot_no,
-            _leg_id(MovementKind.TRANSFER_OUT, Movement.from_location_id, Transfer.from_depot),
-            _leg_id(MovementKind.TRANSFER_IN, Movement.to_location_id, Transfer.to_depot),
-        )
+        select(Transfer, src, dst, Item, Lot.lot_no)
         .join(src, src.code == Transfer.from_depot)
         .join(dst, dst.code == Transfer.to_depot)
         .join(Item, Item.code == Transfer.item_code)
@@ -211,37 +231,28 @@ def _listing() -> Select[Transfer, Depot, Depot, Item, str | None, int | None, i
     )
 
 
-def _leg_id(
-    kind: MovementKind,
-    location: InstrumentedAttribute[int],
-    depot: InstrumentedAttribute[str],
-) -> ScalarSelect[int | None]:
-    """The movement of one end of the transfer (see the module's note): a correlated
-    subquery served by the movements' (location, item, id) indexes."""
-    moment = Transfer.shipped_at if kind == MovementKind.TRANSFER_OUT else Transfer.received_at
-    loc = aliased(Location)
-    return (
-        select(func.min(Movement.id))
-        .join(loc, loc.id == location)
-        .where(
-            loc.depot_code == depot,
-            Movement.item_code == Transfer.item_code,
-            Movement.kind == kind,
-            Movement.lot_id == Transfer.lot_id,
-            Movement.quantity == Transfer.quantity,
-            Movement.posted_at == moment,
-        )
-        .correlate(Transfer)
-        .scalar_subquery()
-    )
-
-
-def _legs(session: Session, ids: list[int | None]) -> dict[int | None, Movement]:
-    """The movements of those ids (a transfer not yet received has no in movement: None)."""
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
+def _legs(session: Session, page: Sequence[Transfer], *, incoming: bool) -> dict[int, Movement]:
+    """The out (or in) movement of each transfer of the page, by transfer id: one query
+    over the page's depots x items, served by the movements' (location, item) indexes
+    (each depot x item's movements read once, not once per transfer)."""
+    keyed = [t for t in page if _transfer_key(t, incoming) is not None]
+    if not keyed:
         return {}
-    return {mv.id: mv for mv in session.scalars(select(Movement).where(Movement.id.in_(wanted)))}
+    end = Movement.to_location_id if incoming else Movement.from_location_id
+    depots = sorted({t.to_depot if incoming else t.from_depot for t in keyed})
+    kind = MovementKind.TRANSFER_IN if incoming else MovementKind.TRANSFER_OUT
+    rows = session.execute(
+        select(Movement, Location.depot_code)
+        .join(Location, Location.id == end)
+        .where(
+            Location.depot_code.in_(depots),
+            Movement.item_code.in_(sorted({t.item_code for t in keyed})),
+            Movement.kind == kind,
+            Movement.posted_at.in_([t.received_at if incoming else t.shipped_at for t in keyed]),
+        )
+    ).all()
+    movements = [(mv, depot or "") for mv, depot in rows]
+    return {t.id: mv for t, mv in _pair(keyed, movements, incoming)}
 
 
 def _named(row: Depot | Item) -> Named:
