@@ -16,6 +16,7 @@ from .cli_bench import bench_app
 from .cli_db import add_backup_commands
 from .cli_levels import levels_app
 from .cli_stock import add_stock_commands
+from .cli_transfers import add_transfer_commands
 from .cli_users import CLI_ACTOR, cli_acting, first_admin, tokens_app, users_app
 from .network_service import RoadContext, depot_coverage, find_route
 from .problems import ApiProblem
@@ -31,6 +32,7 @@ db_app = typer.Typer(help="Database schema, seed, backup and restore.", no_args_
 app.add_typer(db_app, name="db")
 add_backup_commands(db_app)
 add_stock_commands(app)
+add_transfer_commands(app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(levels_app, name="levels")
 app.add_typer(users_app, name="users")

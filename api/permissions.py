@@ -36,6 +36,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/stock/{depot}/{item}/pick"): EVERYONE,
     ("GET", "/movements"): EVERYONE,
     ("GET", "/alerts"): EVERYONE,
+    ("GET", "/transfers"): EVERYONE,
     ("POST", "/movements"): _STOCK_KEEPERS,
     ("POST", "/movements/import"): _STOCK_KEEPERS,
     ("POST", "/lots/condition"): _STOCK_KEEPERS,

@@ -272,12 +272,19 @@ class CardLineRead(BaseModel):
     kind: str
     reason: str
     reference: str | None
-    counterpart: str
+    counterpart: str = Field(
+        description="the other end: a location code, or for a transfer the other depot "
+        "(`to D-HNI (in transit)`, `to D-HNI (received)`, `from D-BHA`)"
+    )
     lot_no: str | None
     quantity_in: int
     quantity_out: int
     balance: int
     actor: str
+    note: str | None = Field(description="the note it was posted with, e.g. a count's")
+    counterpart_depot: str | None = Field(description="a transfer's other depot")
+    transfer_id: int | None
+    transfer_status: Literal["in_transit", "received"] | None
 
 
 class StockCard(BaseModel):

@@ -20,7 +20,8 @@ from inventory.models import (
     Location,
     VehicleType,
 )
-from inventory.queries import AlertKind, StockFilter, alerts, list_stock, stock_card, stock_detail
+from inventory.queries import AlertKind, StockFilter, alerts, list_stock, stock_detail
+from inventory.stock_card import stock_card
 
 from ..deps import Actor, IdempotencyKey, PagingDep, ReadSession, SettingsDep, Uow
 from ..export import MEDIA_TYPES, ExportFormat, export_stock
@@ -310,7 +311,8 @@ def read_stock_card(
     lot: LotQuery = None,
 ) -> StockCard:
     """The stock card of a depot x item (optionally one lot): movements oldest first with
-    the running balance after each."""
+    the running balance after each, the note each was posted with, and for a transfer the
+    depot at its other end."""
     page = stock_card(session, depot, item, lot_no=lot, limit=paging.limit, offset=paging.offset)
     return StockCard(
         depot=depot,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, PlainSerializer
 from sqlalchemy import select, text
 
 from api.app import create_app
-from api.routes import dispatch, network, stock
+from api.routes import dispatch, network, stock, transfers
 from api.services import Database
 from api.settings import Settings
 from api.timefmt import LocalTime, local_clock, to_local
@@ -114,7 +114,7 @@ def test_every_response_datetime_is_shown_in_vietnam_local_time() -> None:
 
     bare = [
         path
-        for module in (dispatch, network, stock)
+        for module in (dispatch, network, stock, transfers)
         for r in module.router.routes
         if isinstance(r, APIRoute) and r.response_model is not None
         for path in _bare_datetimes(r.response_model, r.path, seen)
@@ -133,6 +133,8 @@ def test_the_openapi_schema_still_calls_local_times_date_time() -> None:
 
     for model, field in [
         ("CardLineRead", "posted_at"),
+        ("DepotTransferRead", "shipped_at"),
+        ("DepotTransferRead", "received_at"),
         ("ConditionChangeRead", "changed_at"),
         ("ClosureRead", "created_at"),
         ("ClosureRead", "lifted_at"),

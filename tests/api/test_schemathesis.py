@@ -33,8 +33,9 @@ SEED = 11_2026
 UPLOAD_OK = ["2xx", "3xx", "401", "403", "404", "409", "413", "415", "422", "429", "5xx"]
 #: Operations whose bodies obey rules across fields or places that JSON Schema cannot
 #: state, each a 422 naming the field: a transfer to the depot it leaves; depots given for a
-#: role other than depot_manager; an incident placed outside Vietnam's land and sea.
-CROSS_FIELD_RULES = ("/movements", "/users", "/incidents")
+#: role other than depot_manager; an incident placed outside Vietnam's land and sea; a
+#: transfer listing's direction without the depot it is relative to.
+CROSS_FIELD_RULES = ("/movements", "/users", "/incidents", "/transfers")
 RULES_OK = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 
