@@ -12,7 +12,7 @@ from .auth import BearerAuth, authorize, open_paths
 from .jobs import JobRunner, interrupt_unfinished_jobs
 from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
-from .routes import accounts, dispatch, levels, network, stock
+from .routes import accounts, dispatch, levels, network, serials, stock
 from .routes import jobs as job_routes
 from .services import Database
 from .settings import Settings
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     openapi.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(stock.router)
+    app.include_router(serials.router)
     app.include_router(network.router)
     app.include_router(dispatch.router)
     app.include_router(job_routes.router)

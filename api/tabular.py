@@ -32,7 +32,16 @@ from .schemas import ReceiptCreate
 _DIGITS = re.compile(r"[0-9]{1,4000}")
 
 REQUIRED = ("depot", "item", "quantity")
-OPTIONAL = ("lot_no", "expiry_date", "calibration_due", "condition", "source", "reference", "note")
+OPTIONAL = (
+    "lot_no",
+    "expiry_date",
+    "calibration_due",
+    "condition",
+    "source",
+    "reference",
+    "note",
+    "over_capacity_reason",
+)
 EXPORT_COLUMNS = [
     "depot",
     "item",
