@@ -287,3 +287,40 @@ def test_a_transfer_without_lot_no_takes_the_earliest_expiring_usable_lots_and_l
     for transfer_id in result["transfer_ids"]:
         api.posted({"type": "transfer_receive", "transfer_id": transfer_id})
     assert api.on_hand(to_depot, item, first["lot_no"]) >= first["available"]
+
+
+def test_the_card_of_an_unknown_serial_is_a_404_and_of_a_lot_a_422_naming_item(
+    api: Api, facts: Facts
+) -> None:
+    serial = facts.lot(tracking="serial")
+    lot = facts.lot(tracking="lot")
+
+    assert_problem(api.client.get(f"/serials/{serial['item']}/NO-SUCH-SERIAL"), 404, "serial")
+    assert_problem(api.client.get(f"/serials/{lot['item']}/{lot['lot_no']}"), 422, "item")
+
+
+def test_a_transfer_received_over_capacity_is_a_409_until_it_gives_a_reason(
+    api: Api, facts: Facts
+) -> None:
+    source = next(r for r in facts.lots_of("D-HNI", "SHL-CP") if r["available"] >= 2)
+    shipped = api.posted(
+        {
+            "type": "transfer",
+            "from_depot": "D-HNI",
+            "to_depot": "D-DLT",
+            "item": "SHL-CP",
+            "quantity": 2,
+            "lot_no": source["lot_no"],
+        }
+    )
+    fill = api.get("/depots/D-DLT")
+    room = int((fill["capacity_m3"] - fill["used_m3"]) // 2.5)
+    api.posted(_shelters("D-DLT", room))
+    before = api.snapshot("D-DLT", "SHL-CP")
+    arrival = {"type": "transfer_receive", "transfer_id": shipped["transfer_id"]}
+
+    assert_problem(api.post_movement(arrival), 409, "quantity")
+
+    assert api.snapshot("D-DLT", "SHL-CP") == before
+    api.posted({**arrival, "over_capacity_reason": "xe đã tới Đà Lạt"})
+    assert api.get("/alerts", kind="over_capacity")[0]["depot"] == "D-DLT"
