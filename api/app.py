@@ -12,7 +12,7 @@ from .auth import BearerAuth, authorize, open_paths
 from .jobs import JobRunner, interrupt_unfinished_jobs
 from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
-from .routes import accounts, dispatch, levels, network, reference, stock, transfers
+from .routes import accounts, dispatch, levels, network, reference, serials, stock, transfers
 from .routes import jobs as job_routes
 from .services import Database
 from .settings import Settings
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(stock.router)
     app.include_router(transfers.router)
+    app.include_router(serials.router)
     app.include_router(network.router)
     app.include_router(reference.router)
     app.include_router(dispatch.router)

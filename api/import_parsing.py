@@ -28,7 +28,16 @@ _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _VN_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 REQUIRED = ("depot", "item", "quantity")
-OPTIONAL = ("lot_no", "expiry_date", "calibration_due", "condition", "source", "reference", "note")
+OPTIONAL = (
+    "lot_no",
+    "expiry_date",
+    "calibration_due",
+    "condition",
+    "source",
+    "reference",
+    "note",
+    "over_capacity_reason",
+)
 DATE_COLUMNS = ("expiry_date", "calibration_due")
 
 #: Vietnamese headers a depot's own sheets use, per column (matched ignoring case and
@@ -44,6 +53,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("Nguồn",),
     "reference": ("Chứng từ",),
     "note": ("Ghi chú",),
+    "over_capacity_reason": ("Lý do vượt sức chứa",),
 }
 
 

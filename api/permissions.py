@@ -40,6 +40,8 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/movements"): _STOCK_KEEPERS,
     ("POST", "/movements/import"): _STOCK_KEEPERS,
     ("POST", "/lots/condition"): _STOCK_KEEPERS,
+    ("GET", "/serials/{item}/{serial}"): EVERYONE,
+    ("POST", "/serials/calibration"): _STOCK_KEEPERS,
     # the road network
     ("GET", "/network/nodes"): EVERYONE,
     ("GET", "/network/route"): EVERYONE,

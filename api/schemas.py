@@ -28,6 +28,12 @@ T = TypeVar("T")
 MAX_QUANTITY = 10_000_000
 PositiveQty = Annotated[int, Field(gt=0, le=MAX_QUANTITY), WHOLE]
 ConditionReason = Annotated[str, text_rule(200, min_length=1)]
+#: why stock is taken in over a depot's capacity (recorded, quoted by the alert)
+OverCapacityReason = Annotated[
+    str,
+    text_rule(500, min_length=1, strip=True),
+    Field(description="take the stock in although it puts the depot over capacity, for this"),
+]
 
 
 class Strict(BaseModel):
@@ -162,6 +168,7 @@ class ReceiptCreate(Strict):
     source: Literal["supplier", "production"] = "supplier"
     reference: Reference | None = None
     note: Note | None = None
+    over_capacity_reason: OverCapacityReason | None = None
 
 
 class IssueCreate(Strict):
@@ -196,6 +203,7 @@ class TransferReceiveCreate(Strict):
 
     type: Literal["transfer_receive"]
     transfer_id: Annotated[int, Field(gt=0, le=2_147_483_647), WHOLE]
+    over_capacity_reason: OverCapacityReason | None = None
 
 
 class CountCreate(Strict):
@@ -260,7 +268,9 @@ class MovementResult(BaseModel):
     movement_ids: list[int]
     lines: list[MovementLine]
     replayed: bool = False
+    #: the transfer, when one was made (a transfer without lot_no may make one per lot)
     transfer_id: int | None = None
+    transfer_ids: list[int] | None = None
     transfer_status: str | None = None
     previous_on_hand: int | None = None
     counted_quantity: int | None = None

@@ -35,6 +35,8 @@ class Receipt:
     source: ReceiptSource = "supplier"
     reference: str | None = None
     note: str | None = None
+    #: taken in although it puts the depot over capacity, for this reason (recorded)
+    over_capacity_reason: str | None = None
 
     def __post_init__(self) -> None:
         _positive(self.quantity, "quantity")
@@ -80,6 +82,8 @@ class TransferReceive:
     """Second half of a transfer: in-transit stock arrives at its destination."""
 
     transfer_id: int
+    #: taken in although it puts the depot over capacity, for this reason (recorded)
+    over_capacity_reason: str | None = None
 
     def __post_init__(self) -> None:
         _positive(self.transfer_id, "transfer_id")

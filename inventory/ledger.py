@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import capacity, receiving
 from .commands import (
     Count,
     Issue,
@@ -58,6 +59,7 @@ from .models import (
     Transfer,
     TransferStatus,
 )
+from .picking import Take, lots_to_take
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), name="ICT")
 
@@ -377,8 +379,13 @@ class Ledger:
         target = self.depot_location(cmd.depot)
         self._check_lot_no(item, cmd.lot_no)
         self._check_serial_quantity(item, cmd.quantity)
-        self._check_storage(item, cmd.depot)
+        self._within_scope(target)
+        receiving.refuse_expired(cmd.expiry_date, cmd.condition, self.today, cmd.source)
+        intake = capacity.admit(
+            self.session, self.depot(cmd.depot), item, cmd.quantity, cmd.over_capacity_reason
+        )
         lot = self._lot_for_receipt(item, cmd)
+        receiving.refuse_expired(lot.expiry_date, cmd.condition, self.today, cmd.source)
         source = self.location(
             {"supplier": "SUPPLIER", "production": "PRODUCTION"}.get(cmd.source, "ADJUSTMENT")
         )
@@ -393,15 +400,9 @@ class Ledger:
             note=cmd.note,
             idempotency_key=key,
         )
+        if intake is not None:
+            intake.record(self.session, movement, actor=self.actor, now=self.now)
         return Posted([movement.id], [self._line(movement, lot, source, target)])
-
-    def _check_storage(self, item: Item, depot_code: str, field_name: str = "depot") -> None:
-        depot = self.depot(depot_code, field_name)
-        if item.storage_class not in depot.storage_classes:
-            raise ValidationError(
-                f"depot {depot.code} has no {item.storage_class} storage for item {item.code}",
-                field=field_name,
-            )
 
     def _lot_for_receipt(self, item: Item, cmd: Receipt) -> Lot:
         if item.tracking == Tracking.NONE:
@@ -471,11 +472,12 @@ class Ledger:
             )
 
     def issue(self, cmd: Issue, *, key: str | None = None) -> Posted:
+        """Without a lot_no, a tracked item is issued from its lots FEFO, one movement each."""
         item = self.item(cmd.item)
         source = self.depot_location(cmd.depot)
-        lot = self.existing_lot(item, cmd.lot_no)
-        self._check_serial_quantity(item, cmd.quantity)
-        self._usable_or_raise(lot)
+        takes = lots_to_take(self, item, cmd.depot, cmd.lot_no, cmd.quantity)
+        for take in takes:
+            self._usable_or_raise(take.lot)
         target = self.location(cmd.destination or "ISSUED", "destination")
         if target.kind not in (LocationKind.ISSUED, LocationKind.INCIDENT):
             raise ValidationError(
@@ -483,56 +485,85 @@ class Ledger:
                 "to move stock between depots",
                 field="destination",
             )
-        movement = self._post(
-            MovementKind.ISSUE,
-            source,
-            target,
-            lot,
-            cmd.quantity,
-            reason=cmd.reason,
-            reference=cmd.reference,
-            note=cmd.note,
-            idempotency_key=key,
-        )
-        return Posted([movement.id], [self._line(movement, lot, source, target)])
+        return self._post_takes(MovementKind.ISSUE, source, target, takes, cmd, key)
+
+    def _post_takes(
+        self,
+        kind: MovementKind,
+        source: Location,
+        target: Location,
+        takes: list[Take],
+        cmd: Issue | WriteOff,
+        key: str | None,
+    ) -> Posted:
+        """One movement per lot taken, all under the request's reason, reference and note."""
+        lines = []
+        for take in takes:
+            movement = self._post(
+                kind,
+                source,
+                target,
+                take.lot,
+                take.quantity,
+                reason=cmd.reason,
+                reference=cmd.reference,
+                note=cmd.note,
+                idempotency_key=key,
+            )
+            lines.append(self._line(movement, take.lot, source, target))
+        return Posted([line["movement_id"] for line in lines], lines)
 
     def transfer_out(self, cmd: TransferOut, *, key: str | None = None) -> Posted:
+        """Ship to another depot: one Transfer (and movement) per lot taken; without a
+        lot_no a tracked item's lots are taken FEFO. `transfer_id` is kept when there is
+        one transfer; `transfer_ids` lists them all."""
         item = self.item(cmd.item)
         source = self.depot_location(cmd.from_depot, "from_depot")
-        self.depot(cmd.to_depot, "to_depot")
-        self._check_storage(item, cmd.to_depot, "to_depot")
-        lot = self.existing_lot(item, cmd.lot_no)
-        self._check_serial_quantity(item, cmd.quantity)
-        self._usable_or_raise(lot)
+        capacity.check_storage(item, self.depot(cmd.to_depot, "to_depot"), "to_depot")
+        takes = lots_to_take(self, item, cmd.from_depot, cmd.lot_no, cmd.quantity)
+        for take in takes:
+            self._usable_or_raise(take.lot)
         transit = self.location("IN_TRANSIT")
-        movement = self._post(
-            MovementKind.TRANSFER_OUT,
-            source,
-            transit,
-            lot,
-            cmd.quantity,
-            reason="transfer",
-            reference=cmd.reference,
-            note=cmd.note,
-            idempotency_key=key,
+        lines, transfer_ids = [], []
+        for take in takes:
+            movement = self._post(
+                MovementKind.TRANSFER_OUT,
+                source,
+                transit,
+                take.lot,
+                take.quantity,
+                reason="transfer",
+                reference=cmd.reference,
+                note=cmd.note,
+                idempotency_key=key,
+            )
+            transfer_ids.append(self._ship(cmd, take, movement))
+            lines.append(self._line(movement, take.lot, source, transit))
+        return Posted(
+            [line["movement_id"] for line in lines],
+            lines,
+            {
+                "transfer_id": transfer_ids[0] if len(transfer_ids) == 1 else None,
+                "transfer_ids": transfer_ids,
+                "transfer_status": TransferStatus.IN_TRANSIT.value,
+            },
         )
+
+    def _ship(self, cmd: TransferOut, take: Take, movement: Movement) -> int:
+        """The Transfer row of one lot shipped; its id names the movement if nothing does."""
         transfer = Transfer(
             from_depot=cmd.from_depot,
             to_depot=cmd.to_depot,
-            item_code=item.code,
-            lot_id=lot.id,
-            quantity=cmd.quantity,
+            item_code=take.lot.item_code,
+            lot_id=take.lot.id,
+            quantity=take.quantity,
             status=TransferStatus.IN_TRANSIT,
             shipped_at=self.now,
         )
         self.session.add(transfer)
         self.session.flush()
         movement.reference = movement.reference or f"transfer:{transfer.id}"
-        return Posted(
-            [movement.id],
-            [self._line(movement, lot, source, transit)],
-            {"transfer_id": transfer.id, "transfer_status": transfer.status.value},
-        )
+        return transfer.id
 
     def transfer_receive(self, cmd: TransferReceive, *, key: str | None = None) -> Posted:
         transfer = self.session.get(Transfer, cmd.transfer_id, with_for_update=True)
@@ -543,6 +574,15 @@ class Ledger:
         lot = self.session.get_one(Lot, transfer.lot_id)
         transit = self.location("IN_TRANSIT")
         target = self.depot_location(transfer.to_depot, "to_depot")
+        self._within_scope(target)
+        intake = capacity.admit(
+            self.session,
+            self.depot(transfer.to_depot, "to_depot"),
+            self.item(transfer.item_code),
+            transfer.quantity,
+            cmd.over_capacity_reason,
+            storage_field="transfer_id",
+        )
         movement = self._post(
             MovementKind.TRANSFER_IN,
             transit,
@@ -553,6 +593,8 @@ class Ledger:
             reference=f"transfer:{transfer.id}",
             idempotency_key=key,
         )
+        if intake is not None:
+            intake.record(self.session, movement, actor=self.actor, now=self.now)
         transfer.status = TransferStatus.RECEIVED
         transfer.received_at = self.now
         return Posted(
@@ -615,23 +657,13 @@ class Ledger:
         return None if row is None else str(row[0])
 
     def write_off(self, cmd: WriteOff, *, key: str | None = None) -> Posted:
+        """A named lot is written off whatever its state; without a lot_no a tracked item's
+        usable lots are taken FEFO (name the lot to scrap expired or damaged stock)."""
         item = self.item(cmd.item)
         source = self.depot_location(cmd.depot)
-        lot = self.existing_lot(item, cmd.lot_no)
-        self._check_serial_quantity(item, cmd.quantity)
+        takes = lots_to_take(self, item, cmd.depot, cmd.lot_no, cmd.quantity)
         scrap = self.location("SCRAP")
-        movement = self._post(
-            MovementKind.WRITE_OFF,
-            source,
-            scrap,
-            lot,
-            cmd.quantity,
-            reason=cmd.reason,
-            reference=cmd.reference,
-            note=cmd.note,
-            idempotency_key=key,
-        )
-        return Posted([movement.id], [self._line(movement, lot, source, scrap)])
+        return self._post_takes(MovementKind.WRITE_OFF, source, scrap, takes, cmd, key)
 
     def reverse(self, movement_id: int, *, reason: str, key: str | None = None) -> Posted:
         """Correct a mistake with a compensating movement; the original stays."""

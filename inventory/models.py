@@ -675,4 +675,4 @@ class LotConditionChange(Base):
 
 # The planner's, accounts' and audit tables share this metadata; imported last because
 # they use Base.
-from . import accounts, audit, planning_models  # noqa: E402, F401
+from . import accounts, audit, depot_records, planning_models  # noqa: E402, F401

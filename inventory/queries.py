@@ -10,8 +10,9 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from .capacity import DepotOverCapacity, depots_over_capacity
 from .errors import NotFoundError, ValidationError
-from .ledger import depot_location_code, lot_usability
+from .ledger import VN_TZ, depot_location_code, lot_usability
 from .models import (
     Balance,
     Condition,
@@ -267,6 +268,7 @@ AlertKind = Literal[
     "calibration_overdue",
     "quarantined",
     "unserviceable",
+    "over_capacity",
 ]
 ALERT_KINDS: tuple[str, ...] = get_args(AlertKind)
 
@@ -309,6 +311,8 @@ def alerts(
         out.extend(a for a in found if a is not None and a.kind in wanted)
     if "below_min" in wanted:
         out.extend(_below_min(session, today=today, depot=depot))
+    if "over_capacity" in wanted:
+        out.extend(_over_capacity_alert(o) for o in depots_over_capacity(session, depot))
     out.sort(key=_alert_order)
     return out
 
@@ -453,3 +457,26 @@ def _below_min(session: Session, *, today: dt.date, depot: str | None) -> list[A
                 )
             )
     return out
+
+
+def _over_capacity_alert(over: DepotOverCapacity) -> Alert:
+    """A depot past its weight or volume capacity, quoting the last reason it was let in
+    for; it lasts until the load is back within capacity."""
+    d, load, excess = over.depot, over.load, over.excess
+    message = (
+        f"{d.code} is over capacity: {load.m3:,.1f} of {d.capacity_m3:,.1f} m3, "
+        f"{load.kg:,.0f} of {d.capacity_kg:,.0f} kg (excess {excess.m3:,.1f} m3 / "
+        f"{excess.kg:,.0f} kg)"
+    )
+    last = over.last
+    if last is None:
+        message += "; no reason recorded"
+        item = ""
+    else:
+        at = last.recorded_at.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M")
+        message += (
+            f"; taken in for: {last.reason!r} ({last.quantity} {last.item_code}, "
+            f"by {last.actor}, {at} UTC+7)"
+        )
+        item = last.item_code
+    return Alert("over_capacity", "warning", d.code, item, message)

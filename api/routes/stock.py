@@ -223,6 +223,7 @@ def _command(body: MovementCreate) -> c.Command | tuple[str, int, str]:
             source=body.source,
             reference=body.reference,
             note=body.note,
+            over_capacity_reason=body.over_capacity_reason,
         )
     if isinstance(body, IssueCreate):
         return c.Issue(
@@ -246,7 +247,9 @@ def _command(body: MovementCreate) -> c.Command | tuple[str, int, str]:
             note=body.note,
         )
     if isinstance(body, TransferReceiveCreate):
-        return c.TransferReceive(transfer_id=body.transfer_id)
+        return c.TransferReceive(
+            transfer_id=body.transfer_id, over_capacity_reason=body.over_capacity_reason
+        )
     if isinstance(body, CountCreate):
         return c.Count(
             depot=body.depot,
