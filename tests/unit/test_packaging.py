@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import typer
 
+from api import tabular
 from api.app import create_app
 from api.cli import app as cli_app
 from api.settings import Settings
@@ -119,6 +120,12 @@ def test_every_setting_is_in_the_readme_and_the_readme_names_no_other() -> None:
     assert sorted(settings - named) == [], "settings the README does not list"
     assert sorted(named - settings - OTHER_VARIABLES) == [], "README variables nothing reads"
     assert "`.env`" in text
+
+
+def test_every_import_column_is_in_the_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    missing = [c for c in (*tabular.REQUIRED, *tabular.OPTIONAL) if f"`{c}`" not in text]
+    assert missing == []
 
 
 def _cli_commands() -> dict[str, list[str]]:
