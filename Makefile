@@ -56,7 +56,7 @@ lock:
 	$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --extra bench --strip-extras \
 		--no-emit-index-url --no-emit-find-links $(LOCK_FLAGS) --output-file $(LOCK) pyproject.toml
 
-## make bench: the quick benchmarks (network, dispatch speed, ledger --quick), a few minutes
+## make bench: the quick benchmarks (network, dispatch speed, ledger --quick), about 6 minutes
 bench: bench-network bench-dispatch-speed
 	$(BIN)/python -m bench.ledger --quick
 
