@@ -54,7 +54,7 @@ def bench_dispatch(
     "levels", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
 )
 def bench_levels(ctx: typer.Context) -> None:
-    """Solve prepositioning-format files (../shared/formats/prepositioning.md) with the
+    """Solve prepositioning-format files (docs/prepositioning-format.md) with the
     product's stock-levels model and the extensive form, same run, and write the format's
     result: `chemdepot bench levels FILE... --time-limit S --json OUT` (bench/levels_files.py)."""
     _run("levels_files", list(ctx.args))

@@ -3,7 +3,7 @@
 A two-stage stochastic prepositioning problem (Rawls & Turnquist 2010 style): the first
 stage sets how much of each item each depot holds; each scenario then ships from depots to
 its sites at a cost per unit, or leaves demand unmet at a penalty. This is the general form
-of `../shared/formats/prepositioning.md` plus what the seeded data adds: weight and storage
+of `docs/prepositioning-format.md` plus what the seeded data adds: weight and storage
 classes, a due time per demand line with a penalty per unit shipped from a depot too far
 to arrive in time, today's stock with a cost per unit moved, and levels a planner fixes."""
 

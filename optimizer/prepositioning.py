@@ -1,5 +1,5 @@
 """The prepositioning exchange format (`chemdepot-prepositioning/1`, see
-`../shared/formats/prepositioning.md`): parsed JSON in, a validated `LevelsProblem` out, and
+`docs/prepositioning-format.md`): parsed JSON in, a validated `LevelsProblem` out, and
 one result object per solver run back out. Pure: the caller reads and writes the files.
 
 Every refusal names the JSON path of the offending value (`scenarios[3].probability`), so a

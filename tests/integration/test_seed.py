@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -180,3 +181,58 @@ def test_the_seeded_database_holds_what_data_readme_says(seeded_db: Database) ->
 def test_the_seeded_books_balance(seeded_db: Database) -> None:
     with seeded_db.readers() as session:
         assert check_ledger(session) == []
+
+
+def _opening_stock_by_pair(session: Session) -> dict[tuple[str, str], int]:
+    """Units the opening receipts put in each depot x item, every lot in any condition."""
+    rows = session.execute(
+        select(Location.depot_code, Movement.item_code, func.sum(Movement.quantity))
+        .join(Location, Location.id == Movement.to_location_id)
+        .where(Movement.reason == "opening")
+        .group_by(Location.depot_code, Movement.item_code)
+    )
+    return {(str(depot), item): int(qty) for depot, item, qty in rows}
+
+
+def _policies(session: Session) -> dict[tuple[str, str], StockPolicy]:
+    return {(p.depot_code, p.item_code): p for p in session.scalars(select(StockPolicy))}
+
+
+def test_every_depot_item_pair_holding_seeded_stock_has_a_policy(seeded_db: Database) -> None:
+    with seeded_db.readers() as session:
+        stocked = _opening_stock_by_pair(session)
+        policies = _policies(session)
+    assert len(stocked) > 1000, "the opening stock was not found"
+    assert sorted(set(stocked) - set(policies)) == []
+
+
+def test_no_seeded_pair_holds_more_than_its_maximum(seeded_db: Database) -> None:
+    with seeded_db.readers() as session:
+        stocked = _opening_stock_by_pair(session)
+        policies = _policies(session)
+    over = {
+        pair: (qty, policies[pair].max_qty)
+        for pair, qty in stocked.items()
+        if pair in policies and qty > policies[pair].max_qty
+    }
+    assert over == {}, "on hand above max_qty (on hand, max): explain in data/README.md or fix"
+
+
+def test_policies_marked_on_hand_rule_are_what_data_readme_rule_gives() -> None:
+    """min = floor(0.4 q), target = q, max = max(ceil(1.5 q), q + 1) over the opening stock."""
+    on_hand: dict[tuple[str, str], int] = {}
+    with (DATA / "opening_stock.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            pair = (row["depot"], row["item"])
+            on_hand[pair] = on_hand.get(pair, 0) + int(row["quantity"])
+    with (DATA / "stock_policies.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["basis"] for r in rows} == {"estimate", "on_hand_rule"}
+    wrong = []
+    for r in rows:
+        q = on_hand[(r["depot"], r["item"])]
+        rule = (q * 2 // 5, q, max(-(-q * 3 // 2), q + 1))
+        got = (int(r["min_qty"]), int(r["target_qty"]), int(r["max_qty"]))
+        if r["basis"] == "on_hand_rule" and got != rule:
+            wrong.append((r["depot"], r["item"], got, rule))
+    assert wrong == []
