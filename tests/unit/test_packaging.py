@@ -124,7 +124,9 @@ def test_every_setting_is_in_the_readme_and_the_readme_names_no_other() -> None:
 
 def test_every_import_column_is_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
-    missing = [c for c in (*import_parsing.REQUIRED, *import_parsing.OPTIONAL) if f"`{c}`" not in text]
+    missing = [
+        c for c in (*import_parsing.REQUIRED, *import_parsing.OPTIONAL) if f"`{c}`" not in text
+    ]
     assert missing == []
 
 
