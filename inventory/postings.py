@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -43,6 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from .errors import ForbiddenError, InsufficientStockError, NotFoundError, ValidationError
 from .models import (
@@ -70,6 +71,8 @@ VIRTUAL_LOCATIONS: dict[str, tuple[LocationKind, str]] = {
     "SCRAP": (LocationKind.SCRAP, "Scrap and write-offs"),
     "ADJUSTMENT": (LocationKind.ADJUSTMENT, "Inventory count adjustments"),
 }
+
+T = TypeVar("T")
 
 #: movements written per executemany inside `batch()`
 BATCH_ROWS = 2000
@@ -102,7 +105,6 @@ _DEPOT_AND_LOCATION = (
     .outerjoin(_locations, _locations.c.depot_code == _depots.c.code)
     .where(_depots.c.code == bindparam("code"))
 )
-_VIRTUAL = select(_locations).where(_locations.c.code.in_(list(VIRTUAL_LOCATIONS)))
 _LOCATION = select(_locations).where(_locations.c.code == bindparam("code"))
 _BALANCE = select(_balances.c.on_hand, _balances.c.reserved).where(
     _balances.c.location_id == bindparam("loc"), _balances.c.lot_id == bindparam("lot")
@@ -231,11 +233,17 @@ class Postings:
         self._bulk: dict[str, Lot] = {}
         self._lots: dict[tuple[str, str], Lot] = {}
         self._held: _Pending | None = None
+        self._connection: Connection | None = None
         self._dialect = session.get_bind().dialect.name
 
     # ------------------------------------------------------------ transactions
     def _conn(self) -> Connection:
-        return self.session.connection()
+        """The session's connection, kept while its transaction lasts (asking the session
+        each time costs more than most statements)."""
+        conn = self._connection
+        if conn is None or conn.closed or not conn.in_transaction():
+            conn = self._connection = self.session.connection()
+        return conn
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -329,14 +337,17 @@ class Postings:
         row = self._conn().execute(_DEPOT_AND_LOCATION, {"code": code}).mappings().first()
         if row is None:
             raise NotFoundError(f"unknown depot {code!r}", field=field_name)
-        self._depots[code] = Depot(**{c.name: row[c.name] for c in _depots.columns})
+        self._depots[code] = _read_only(Depot, {c.name: row[c.name] for c in _depots.columns})
         if row["loc_id"] is not None:
-            self._locations[row["loc_code"]] = Location(
-                id=row["loc_id"],
-                code=row["loc_code"],
-                kind=row["loc_kind"],
-                depot_code=code,
-                name=row["loc_name"],
+            self._locations[row["loc_code"]] = _read_only(
+                Location,
+                {
+                    "id": row["loc_id"],
+                    "code": row["loc_code"],
+                    "kind": row["loc_kind"],
+                    "depot_code": code,
+                    "name": row["loc_name"],
+                },
             )
 
     def item(self, code: str, field_name: str = "item") -> Item:
@@ -346,16 +357,21 @@ class Postings:
         row = self._conn().execute(_ITEM_AND_BULK, {"code": code}).mappings().first()
         if row is None:
             raise NotFoundError(f"unknown item {code!r}", field=field_name)
-        item = Item(**{c.name: row[c.name] for c in _items.columns})
+        item = _read_only(Item, {c.name: row[c.name] for c in _items.columns})
         self._items[code] = item
         if row["bulk_id"] is not None:
-            self._bulk[code] = Lot(
-                id=row["bulk_id"],
-                item_code=code,
-                lot_no=None,
-                is_bulk=True,
-                condition=row["bulk_condition"],
-                created_at=row["bulk_created_at"],
+            self._bulk[code] = _read_only(
+                Lot,
+                {
+                    "id": row["bulk_id"],
+                    "item_code": code,
+                    "lot_no": None,
+                    "is_bulk": True,
+                    "expiry_date": None,
+                    "calibration_due": None,
+                    "condition": row["bulk_condition"],
+                    "created_at": row["bulk_created_at"],
+                },
             )
         return item
 
@@ -363,12 +379,11 @@ class Postings:
         cached = self._locations.get(code)
         if cached is not None:
             return cached
-        stmt = _VIRTUAL if code in VIRTUAL_LOCATIONS else _LOCATION
-        for row in self._conn().execute(stmt, {"code": code}).mappings():
-            self._locations[row["code"]] = Location(**row)
-        if code not in self._locations:
+        row = self._conn().execute(_LOCATION, {"code": code}).mappings().first()
+        if row is None:
             raise NotFoundError(f"unknown location {code!r}", field=field_name)
-        return self._locations[code]
+        location = self._locations[code] = _read_only(Location, dict(row))
+        return location
 
     def depot_location(self, depot_code: str, field_name: str = "depot") -> Location:
         self.depot(depot_code, field_name)
@@ -559,6 +574,15 @@ class Postings:
             "lot_no": lot.lot_no,
             "quantity": movement.quantity,
         }
+
+
+def _read_only(cls: type[T], values: Mapping[str, Any]) -> T:
+    """A transient instance holding a reference row the ledger only reads (an item, a
+    depot, a location, a bulk lot), built without the ORM's per-attribute set events: the
+    values go straight to the instance's dict, where attribute reads find them."""
+    obj = manager_of_class(cls).new_instance()
+    obj.__dict__.update(values)
+    return obj
 
 
 def _balance_row(loc: int, lot: int, item: str, delta: int, negative: bool) -> dict[str, Any]:
