@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from inventory.accounts import DEPOT_MANAGER, Account, AccountRecords
+from inventory.accounts import DEPOT_MANAGER, Account, account_for_token
 
 from .permissions import PERMISSIONS, PUBLIC, allowed
 from .problems import ApiProblem, problem
@@ -58,8 +58,9 @@ def bearer_secret(authorization: str | None) -> str | None:
 
 
 def _lookup(db: Database, secret: str) -> Account | None:
-    with db.readers() as session:
-        return AccountRecords(session).account_for_token(secret)
+    """One statement on a read connection (no ORM session): every request pays for it."""
+    with db.read_engine.connect() as conn:
+        return account_for_token(conn, secret)
 
 
 class BearerAuth:

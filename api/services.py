@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import commands as c
 from inventory.audit import Acting
-from inventory.db import make_engine, make_session_factory
+from inventory.db import make_engine, make_session_factory, reading
 from inventory.idempotency import Claim
 from inventory.ledger import Ledger, Posted, local_date, utcnow
 from inventory.migrate import upgrade
@@ -31,9 +31,9 @@ class Database:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
-        self.readers: sessionmaker[Session] = make_session_factory(
-            self.engine.execution_options(chemdepot_readonly=True)
-        )
+        #: the engine for transactions that only read (on SQLite: no write lock taken)
+        self.read_engine: Engine = reading(self.engine)
+        self.readers: sessionmaker[Session] = make_session_factory(self.read_engine)
 
     def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
         """A fresh unit of work for one use case; with `acting`, scoped to that user's

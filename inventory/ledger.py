@@ -58,6 +58,7 @@ from .postings import (
     Postings,
     depot_location_code,
     local_date,
+    usability,
     utcnow,
 )
 
@@ -84,13 +85,7 @@ REVERSIBLE = frozenset(
 
 def lot_usability(lot: Lot, today: dt.date) -> str | None:
     """Why a lot may not be issued, or None when it may."""
-    if lot.condition != Condition.SERVICEABLE:
-        return lot.condition.value
-    if lot.expiry_date is not None and lot.expiry_date < today:
-        return "expired"
-    if lot.calibration_due is not None and lot.calibration_due < today:
-        return "calibration overdue"
-    return None
+    return usability(lot.condition, lot.expiry_date, lot.calibration_due, today)
 
 
 def fefo_key(lot: Lot) -> tuple[dt.date, int]:

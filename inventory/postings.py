@@ -178,6 +178,19 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(VN_TZ).date()
 
 
+def usability(
+    condition: Condition, expiry: dt.date | None, calibration_due: dt.date | None, today: dt.date
+) -> str | None:
+    """Why stock of a lot in this state may not be issued, or None when it may."""
+    if condition != Condition.SERVICEABLE:
+        return condition.value
+    if expiry is not None and expiry < today:
+        return "expired"
+    if calibration_due is not None and calibration_due < today:
+        return "calibration overdue"
+    return None
+
+
 def depot_location_code(depot_code: str) -> str:
     return f"DEPOT/{depot_code}"
 
@@ -232,6 +245,7 @@ class Postings:
         self._locations: dict[str, Location] = {}
         self._bulk: dict[str, Lot] = {}
         self._lots: dict[tuple[str, str], Lot] = {}
+        self._absent: set[tuple[str, str]] = set()
         self._held: _Pending | None = None
         self._connection: Connection | None = None
         self._dialect = session.get_bind().dialect.name
@@ -416,7 +430,7 @@ class Postings:
         if lot_no is None:
             return None
         lot = self._lots.get((item_code, lot_no))
-        if lot is None:
+        if lot is None and (item_code, lot_no) not in self._absent:
             lot = self.session.scalars(
                 select(Lot).where(Lot.item_code == item_code, Lot.lot_no == lot_no)
             ).one_or_none()
@@ -427,6 +441,7 @@ class Postings:
     def _remember_lot(self, lot: Lot) -> None:
         if lot.lot_no is not None:
             self._lots[(lot.item_code, lot.lot_no)] = lot
+            self._absent.discard((lot.item_code, lot.lot_no))
 
     def prefetch_lots(self, wanted: Iterable[tuple[str, str]]) -> None:
         """Read the lots an import names in a few queries instead of one per row."""
@@ -434,6 +449,8 @@ class Postings:
         for item_code, lot_no in wanted:
             if (item_code, lot_no) not in self._lots:
                 by_item[item_code].add(lot_no)
+        # Until this transaction makes them, the lots not found are known not to exist.
+        self._absent.update((i, n) for i, numbers in by_item.items() for n in numbers)
         for item_code, numbers in by_item.items():
             ordered = sorted(numbers)
             for start in range(0, len(ordered), 500):

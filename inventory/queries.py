@@ -24,6 +24,7 @@ from .models import (
     StockPolicy,
     Tracking,
 )
+from .postings import usability
 
 
 @dataclass(frozen=True)
@@ -108,16 +109,39 @@ def list_stock(
     offset: int = 0,
 ) -> Page[StockRow]:
     """On hand, reserved and available per depot x item (or per lot)."""
-    _check_filter(session, flt)
+    rows, total = stock_page(
+        session, flt, today=today, group_by=group_by, limit=limit, offset=offset
+    )
+    return Page([StockRow(**row) for row in rows], total, limit, offset)
+
+
+def stock_page(
+    session: Session,
+    flt: StockFilter,
+    *,
+    today: dt.date,
+    group_by: Literal["item", "lot"] = "item",
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of stock rows as plain dicts (the keys of `StockRow`) and the total: one
+    query, the total counted by a window over the groups. Only a page past the end (or an
+    empty result) costs more: the filter's depot and item are checked (404) and counted."""
     by_lot = group_by == "lot"
     stmt = _stock_query(flt, today=today, by_lot=by_lot)
     order: tuple[Any, ...] = (Location.depot_code, Item.code)
     if by_lot:
         order = (*order, Lot.expiry_date, Lot.id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
-    out = [_stock_row(row, today=today, by_lot=by_lot) for row in rows]
-    return Page(out, int(total), limit, offset)
+    page = stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)
+    conn = session.connection()
+    rows = conn.execute(page).all()
+    if rows:
+        return [_stock_row(row, today=today, by_lot=by_lot) for row in rows], int(rows[0][-1])
+    _check_filter(session, flt)
+    total = (
+        conn.execute(select(func.count()).select_from(stmt.subquery())).scalar() if offset else 0
+    )
+    return [], int(total or 0)
 
 
 def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[Any]:
@@ -151,9 +175,10 @@ def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[An
     )
 
 
-def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> StockRow:
-    """One result row of `_stock_query`, with the lot's usability status when by lot."""
-    common = {
+def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> dict[str, Any]:
+    """One result row of `_stock_query` as the keys of `StockRow`, with the lot's usability
+    status when by lot."""
+    out = {
         "depot": row[0],
         "item": row[1],
         "item_name": row[2],
@@ -163,18 +188,23 @@ def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> S
         "reserved": int(row[6]),
         "available": int(row[7]),
         "unusable": int(row[8]),
+        "lot_no": None,
+        "expiry_date": None,
+        "calibration_due": None,
+        "condition": None,
+        "status": None,
     }
-    if not by_lot:
-        return StockRow(**common)
-    lot = Lot(condition=row[12], expiry_date=row[10], calibration_due=row[11])
-    return StockRow(
-        **common,
-        lot_no=row[9],
-        expiry_date=row[10],
-        calibration_due=row[11],
-        condition=row[12].value,
-        status=lot_usability(lot, today) or "usable",
-    )
+    if by_lot:
+        condition, expiry, due = row[12], row[10], row[11]
+        status = usability(condition, expiry, due, today) or "usable"
+        out |= {
+            "lot_no": row[9],
+            "expiry_date": expiry,
+            "calibration_due": due,
+            "condition": condition.value,
+            "status": status,
+        }
+    return out
 
 
 @dataclass(frozen=True)
