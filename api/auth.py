@@ -116,11 +116,12 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
-def authorize(
+async def authorize(
     request: Request,
     _token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> None:
-    """The permission table, applied to every route: 403 for a role it does not list."""
+    """The permission table, applied to every route: 403 for a role it does not list.
+    `async`: it only reads the table, so it runs on the event loop, not in a thread."""
     route = request.scope.get("route")
     roles = allowed(request.method, str(getattr(route, "path", "")))
     if roles is PUBLIC:

@@ -15,7 +15,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, delete, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -55,10 +65,14 @@ class Busy:
 
 
 class IdempotencyRecords:
-    """The keys table, over one session; the caller owns the transaction."""
+    """The keys table in SQLAlchemy Core, over a session (a use case's write) or a bare
+    connection (a claim's own short transaction); the caller owns the transaction."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: Session | Connection) -> None:
+        self._db = db
+
+    def _conn(self) -> Connection:
+        return self._db.connection() if isinstance(self._db, Session) else self._db
 
     def claim(
         self, key: str, operation: str, digest: str, *, now: dt.datetime, lease: dt.timedelta
@@ -78,8 +92,8 @@ class IdempotencyRecords:
             "updated_at": now,
         }
         # One statement for a new key, the common case; a key already there is read.
-        dialect = self.session.get_bind().dialect.name
-        claimed = self.session.connection().execute(_CLAIMS[dialect], row).first()
+        conn = self._conn()
+        claimed = conn.execute(_CLAIMS[conn.dialect.name], row).first()
         if claimed is not None:
             return Claim(key, token)
         record = self._get(key)
@@ -98,7 +112,7 @@ class IdempotencyRecords:
         return self._take_over(record, now=now, lease=lease)
 
     def _take_over(
-        self, record: IdempotencyRecord, *, now: dt.datetime, lease: dt.timedelta
+        self, record: Row[Any], *, now: dt.datetime, lease: dt.timedelta
     ) -> Claim | Busy:
         """Take a claim whose lease ran out, unless another request just did."""
         token = secrets.token_hex(16)
@@ -148,16 +162,15 @@ class IdempotencyRecords:
             "new_status": status,
             "now": now,
         }
-        result = self.session.connection().execute(_SETTLE, params)
+        result = self._conn().execute(_SETTLE, params)
         return cast("CursorResult[Any]", result).rowcount == 1
 
-    def _get(self, key: str) -> IdempotencyRecord | None:
-        stmt = select(IdempotencyRecord).where(IdempotencyRecord.key == key)
-        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    def _get(self, key: str) -> Row[Any] | None:
+        return self._conn().execute(_RECORD, {"key": key}).first()
 
     def _execute(self, stmt: Any) -> bool:
         """Run a guarded UPDATE or DELETE (Core, on the table); True when it touched the row."""
-        result = self.session.connection().execute(stmt)
+        result = self._conn().execute(stmt)
         return cast("CursorResult[Any]", result).rowcount == 1
 
 
@@ -178,6 +191,7 @@ def _claim_statement(dialect: str) -> Any:
 
 
 _CLAIMS = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
+_RECORD = select(_records).where(_records.c.key == bindparam("key"))
 #: the answer or refusal of a claim still held: built once, run with parameters
 _SETTLE = (
     update(_records)

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from .errors import ForbiddenError, InsufficientStockError, NotFoundError, ValidationError
@@ -248,15 +248,20 @@ class Postings:
         self._absent: set[tuple[str, str]] = set()
         self._held: _Pending | None = None
         self._connection: Connection | None = None
+        self._connection_for: SessionTransaction | None = None
         self._dialect = session.get_bind().dialect.name
 
     # ------------------------------------------------------------ transactions
     def _conn(self) -> Connection:
-        """The session's connection, kept while its transaction lasts (asking the session
-        each time costs more than most statements)."""
+        """The session's connection, kept while the session's innermost transaction lasts
+        (asking the session each time costs more than most statements). A savepoint the
+        session begins is only emitted when its connection is asked for: so is it here."""
+        session = self.session
+        current = session.get_nested_transaction() or session.get_transaction()
         conn = self._connection
-        if conn is None or conn.closed or not conn.in_transaction():
-            conn = self._connection = self.session.connection()
+        if conn is None or current is not self._connection_for or conn.closed:
+            conn = self._connection = session.connection()
+            self._connection_for = session.get_nested_transaction() or session.get_transaction()
         return conn
 
     @contextmanager

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, get_args
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, ValidationError
@@ -66,7 +79,7 @@ class Page(Generic[T]):
     offset: int
 
 
-def usable_clause(today: dt.date) -> ColumnElement[bool]:
+def usable_clause(today: dt.date | ColumnElement[dt.date]) -> ColumnElement[bool]:
     """Serviceable, not expired, calibration not overdue: stock that may be issued."""
     return and_(
         Lot.condition == Condition.SERVICEABLE,
@@ -75,19 +88,22 @@ def usable_clause(today: dt.date) -> ColumnElement[bool]:
     )
 
 
-def _filtered(stmt: Select[Any], flt: StockFilter) -> Select[Any]:
+#: the filters of a stock page, each a bound parameter of the same name when given
+_FILTERS: dict[str, Any] = {
+    "depot": Location.depot_code,
+    "item": Item.code,
+    "category": Item.category,
+    "lot_no": Lot.lot_no,
+    "condition": Lot.condition,
+}
+
+
+def _filtered(stmt: Select[Any], given: frozenset[str], include_empty: bool) -> Select[Any]:
     stmt = stmt.where(Location.kind == LocationKind.DEPOT)
-    if flt.depot:
-        stmt = stmt.where(Location.depot_code == flt.depot)
-    if flt.item:
-        stmt = stmt.where(Item.code == flt.item)
-    if flt.category:
-        stmt = stmt.where(Item.category == flt.category)
-    if flt.lot_no:
-        stmt = stmt.where(Lot.lot_no == flt.lot_no)
-    if flt.condition:
-        stmt = stmt.where(Lot.condition == flt.condition)
-    if not flt.include_empty:
+    for name, column in _FILTERS.items():
+        if name in given:
+            stmt = stmt.where(column == bindparam(name))
+    if not include_empty:
         stmt = stmt.where(Balance.on_hand != 0)
     return stmt
 
@@ -128,25 +144,42 @@ def stock_page(
     query, the total counted by a window over the groups. Only a page past the end (or an
     empty result) costs more: the filter's depot and item are checked (404) and counted."""
     by_lot = group_by == "lot"
-    stmt = _stock_query(flt, today=today, by_lot=by_lot)
-    order: tuple[Any, ...] = (Location.depot_code, Item.code)
-    if by_lot:
-        order = (*order, Lot.expiry_date, Lot.id)
-    page = stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)
+    given = frozenset(name for name in _FILTERS if getattr(flt, name))
+    page, count = _page_statements(given, flt.include_empty, by_lot)
+    params = {name: getattr(flt, name) for name in given}
+    params |= {"today": today, "page_limit": limit, "page_offset": offset}
     conn = session.connection()
-    rows = conn.execute(page).all()
+    rows = conn.execute(page, params).all()
     if rows:
         return [_stock_row(row, today=today, by_lot=by_lot) for row in rows], int(rows[0][-1])
     _check_filter(session, flt)
-    total = (
-        conn.execute(select(func.count()).select_from(stmt.subquery())).scalar() if offset else 0
+    if not offset:
+        return [], 0
+    return [], int(conn.execute(count, params).scalar() or 0)
+
+
+@functools.cache
+def _page_statements(
+    given: frozenset[str], include_empty: bool, by_lot: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """(a page with its total as a window count, the count alone) for one shape of filter:
+    built once with bound parameters, so a request pays no statement building."""
+    stmt = _stock_query(given, include_empty, by_lot=by_lot)
+    order: tuple[Any, ...] = (Location.depot_code, Item.code)
+    if by_lot:
+        order = (*order, Lot.expiry_date, Lot.id)
+    page = (
+        stmt.add_columns(func.count().over())
+        .order_by(*order)
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
     )
-    return [], int(total or 0)
+    return page, select(func.count()).select_from(stmt.subquery())
 
 
-def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[Any]:
+def _stock_query(given: frozenset[str], include_empty: bool, *, by_lot: bool) -> Select[Any]:
     """Sums per depot x item; by lot, the lot's columns join the grouping and the row."""
-    usable = usable_clause(today)
+    usable = usable_clause(bindparam("today", type_=Date()))
     avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0)))
     unusable = func.sum(case((usable, literal(0)), else_=Balance.on_hand))
     base_cols = (
@@ -170,7 +203,7 @@ def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[An
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.code == Balance.item_code)
     )
-    return _filtered(stmt, flt).group_by(
+    return _filtered(stmt, given, include_empty).group_by(
         Location.depot_code, Item.code, Item.name_en, Item.category, Item.unit, *lot_cols
     )
 

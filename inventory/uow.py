@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Acting, AuditRecords, describe_movements
@@ -200,5 +201,7 @@ class SqlUnitOfWork:
     def _keys(self) -> Iterator[IdempotencyRecords]:
         if self._session is not None:
             raise RuntimeError("a key is claimed or settled outside the use case's write")
-        with self._writers.begin() as session:
-            yield IdempotencyRecords(session)
+        # A bare connection of the writers' engine: no session for two statements.
+        engine: Engine = self._writers.kw["bind"]
+        with engine.begin() as conn:
+            yield IdempotencyRecords(conn)
