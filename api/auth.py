@@ -59,7 +59,7 @@ def bearer_secret(authorization: str | None) -> str | None:
 
 def _lookup(db: Database, secret: str) -> Account | None:
     """One statement on a read connection (no ORM session): every request pays for it."""
-    with db.read_engine.connect() as conn:
+    with db.single_reads.connect() as conn:
         return account_for_token(conn, secret)
 
 

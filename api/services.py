@@ -34,6 +34,14 @@ class Database:
         #: the engine for transactions that only read (on SQLite: no write lock taken)
         self.read_engine: Engine = reading(self.engine)
         self.readers: sessionmaker[Session] = make_session_factory(self.read_engine)
+        #: for reads of one statement (a token, a stock page): on PostgreSQL in autocommit,
+        #: which spares a BEGIN and a ROLLBACK round trip; one statement is its own snapshot
+        self.single_reads: Engine = (
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.read_engine
+        )
+        self.single_readers: sessionmaker[Session] = make_session_factory(self.single_reads)
 
     def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
         """A fresh unit of work for one use case; with `acting`, scoped to that user's

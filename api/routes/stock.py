@@ -159,8 +159,9 @@ def read_stock(
     """On hand, reserved and available per depot x item, or per lot with `group_by=lot`.
     Available counts only serviceable, unexpired, calibrated stock not reserved."""
     # The read session is opened here, in the handler's thread, rather than by a
-    # dependency (a generator dependency costs two more thread-pool hops per request).
-    with db.readers() as session:
+    # dependency (a generator dependency costs two more thread-pool hops per request); the
+    # page is one statement, so it needs no transaction of its own.
+    with db.single_readers() as session:
         rows, total = stock_page(
             session,
             StockFilter(depot=depot, item=item, category=category, lot_no=lot, condition=condition),
