@@ -17,7 +17,7 @@ from inventory.ledger import Ledger, Posted, local_date, utcnow
 from inventory.migrate import upgrade
 from inventory.models import Condition
 from inventory.seed import is_seeded, seed
-from inventory.uow import SqlUnitOfWork, UnitOfWork
+from inventory.uow import SqlUnitOfWork, UnitOfWork, autocommit
 
 from .idempotency import run_once
 from .settings import Settings
@@ -42,11 +42,15 @@ class Database:
             else self.read_engine
         )
         self.single_readers: sessionmaker[Session] = make_session_factory(self.single_reads)
+        #: idempotency keys' one-statement transactions (PostgreSQL; SQLite takes its lock)
+        self.keys_engine: Engine | None = (
+            autocommit(self.engine) if self.engine.dialect.name == "postgresql" else None
+        )
 
     def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
         """A fresh unit of work for one use case; with `acting`, scoped to that user's
         depots and audited on commit."""
-        return SqlUnitOfWork(self.sessions, self.readers, acting)
+        return SqlUnitOfWork(self.sessions, self.readers, acting, self.keys_engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1046,7 +1046,7 @@ def render(report: Report, console: Console) -> None:
     for run in report.runs:
         console.print(
             f"  {run.backend}: {run.statements_per_movement:.1f} SQL statements per movement "
-            f"({'incl. BEGIN IMMEDIATE, ' if run.backend == 'sqlite' else ''}plus COMMIT); "
+            f"(plus BEGIN{' IMMEDIATE' if run.backend == 'sqlite' else ''} and COMMIT); "
             f"medians of {p.repeats} run(s)"
         )
         for t in run.throughput:
