@@ -70,7 +70,14 @@ def init_database(settings: Settings, *, now: dt.datetime | None = None) -> dict
         with db.sessions.begin() as session:
             if is_seeded(session):
                 return {}
-            return seed(session, settings.data_dir, now=now)
+            counts = seed(session, settings.data_dir, now=now)
+        if db.engine.dialect.name == "postgresql":
+            # Statistics for the planner now, not whenever autovacuum gets to a freshly
+            # loaded database: without them it plans the stock page with row counts a
+            # tenth of the real ones.
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        return counts
     finally:
         db.dispose()
 
