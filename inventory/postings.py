@@ -94,15 +94,23 @@ _ITEM_AND_BULK = (
     .outerjoin(_lots, and_(_lots.c.item_code == _items.c.code, _lots.c.is_bulk.is_(True)))
     .where(_items.c.code == bindparam("code"))
 )
-_DEPOT_AND_LOCATION = (
+_virtual = _locations.alias("virtual")
+#: a depot, its location and the virtual locations (one row each): what a posting at the
+#: depot needs, in one statement
+_DEPOT_AND_LOCATIONS = (
     select(
         _depots,
         _locations.c.id.label("loc_id"),
         _locations.c.code.label("loc_code"),
         _locations.c.kind.label("loc_kind"),
         _locations.c.name.label("loc_name"),
+        _virtual.c.id.label("v_id"),
+        _virtual.c.code.label("v_code"),
+        _virtual.c.kind.label("v_kind"),
+        _virtual.c.name.label("v_name"),
     )
     .outerjoin(_locations, _locations.c.depot_code == _depots.c.code)
+    .outerjoin(_virtual, _virtual.c.code.in_(list(VIRTUAL_LOCATIONS)))
     .where(_depots.c.code == bindparam("code"))
 )
 _LOCATION = select(_locations).where(_locations.c.code == bindparam("code"))
@@ -353,21 +361,24 @@ class Postings:
         return depot
 
     def _load_depot(self, code: str, field_name: str) -> None:
-        row = self._conn().execute(_DEPOT_AND_LOCATION, {"code": code}).mappings().first()
-        if row is None:
+        rows = self._conn().execute(_DEPOT_AND_LOCATIONS, {"code": code}).mappings().all()
+        if not rows:
             raise NotFoundError(f"unknown depot {code!r}", field=field_name)
+        row = rows[0]
         self._depots[code] = _read_only(Depot, {c.name: row[c.name] for c in _depots.columns})
         if row["loc_id"] is not None:
-            self._locations[row["loc_code"]] = _read_only(
-                Location,
-                {
-                    "id": row["loc_id"],
-                    "code": row["loc_code"],
-                    "kind": row["loc_kind"],
-                    "depot_code": code,
-                    "name": row["loc_name"],
-                },
-            )
+            self._remember_location(row["loc_id"], row["loc_code"], row["loc_kind"], code, row)
+        for row in rows:
+            if row["v_id"] is not None and row["v_code"] not in self._locations:
+                self._remember_location(row["v_id"], row["v_code"], row["v_kind"], None, row)
+
+    def _remember_location(
+        self, loc_id: int, code: str, kind: LocationKind, depot: str | None, row: Any
+    ) -> None:
+        name = row["loc_name"] if depot is not None else row["v_name"]
+        self._locations[code] = _read_only(
+            Location, {"id": loc_id, "code": code, "kind": kind, "depot_code": depot, "name": name}
+        )
 
     def item(self, code: str, field_name: str = "item") -> Item:
         item = self._items.get(code)
@@ -473,23 +484,35 @@ class Postings:
         return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
     # ------------------------------------------------------------ the primitive
-    def _apply(
-        self, location: Location, lot: Lot, delta: int, *, from_reserved: bool = False
-    ) -> None:
-        """Change one balance in one statement; a guarded decrease that finds too little
-        stock raises InsufficientStockError."""
-        allow_negative = location.kind in NEGATIVE_ALLOWED
-        if delta >= 0 or allow_negative:
-            if self._held is not None:
-                self._held.changes.append(
-                    (location.id, lot.id, lot.item_code, delta, allow_negative)
-                )
-                return
-            row = _balance_row(location.id, lot.id, lot.item_code, delta, allow_negative)
-            self._conn().execute(_UPSERTS[self._dialect], row)
-            return
+    def _apply(self, lot: Lot, changes: list[tuple[Location, int, bool]]) -> None:
+        """Apply balance changes (location, delta, from reserved) in the order given (key
+        order). Increases and changes at locations allowed to go negative cannot fail: a
+        run of them is one upsert (executemany); a decrease is a guarded UPDATE that raises
+        InsufficientStockError when too little stock is there."""
+        rows: list[dict[str, Any]] = []
+        for location, delta, from_reserved in changes:
+            allow_negative = location.kind in NEGATIVE_ALLOWED
+            if delta >= 0 or allow_negative:
+                if self._held is not None:
+                    self._held.changes.append(
+                        (location.id, lot.id, lot.item_code, delta, allow_negative)
+                    )
+                else:
+                    rows.append(
+                        _balance_row(location.id, lot.id, lot.item_code, delta, allow_negative)
+                    )
+                continue
+            self._upsert(rows)
+            self._decrease(location, lot, -delta, from_reserved=from_reserved)
+        self._upsert(rows)
+
+    def _upsert(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._conn().execute(_UPSERTS[self._dialect], rows[0] if len(rows) == 1 else rows)
+            rows.clear()
+
+    def _decrease(self, location: Location, lot: Lot, qty: int, *, from_reserved: bool) -> None:
         self.flush_pending()
-        qty = -delta
         stmt = _DECREASE_RESERVED if from_reserved else _DECREASE
         result: CursorResult[Any] = self._conn().execute(
             stmt, {"loc": location.id, "lot": lot.id, "qty": qty}
@@ -529,8 +552,7 @@ class Postings:
             [(source, -quantity, from_reserved), (target, quantity, False)],
             key=lambda c: c[0].id,
         )
-        for loc, delta, reserved_flag in changes:
-            self._apply(loc, lot, delta, from_reserved=reserved_flag)
+        self._apply(lot, changes)
         values = dict(
             zip(
                 _MOVEMENT_COLUMNS,
