@@ -533,7 +533,7 @@ def _posting_pairs(raw: _Raw) -> list[tuple[str, str]]:
 
 
 def _statements_per_movement(db: Database, pairs: Sequence[tuple[str, str]], tag: str) -> float:
-    """SQL statements one posting sends (COMMIT and the pool's pre-ping not counted)."""
+    """SQL statements one posting sends (BEGIN, COMMIT and the pool's ping not counted)."""
     seen = [0]
 
     def count(*_args: Any) -> None:
