@@ -34,6 +34,14 @@ from .errors import (
     UnusableStockError,
     ValidationError,
 )
+from .lookups import (
+    VIRTUAL_LOCATIONS,
+    VN_TZ,
+    depot_location_code,
+    local_date,
+    usability,
+    utcnow,
+)
 from .models import (
     Balance,
     Condition,
@@ -51,16 +59,7 @@ from .models import (
     Transfer,
     TransferStatus,
 )
-from .postings import (
-    VIRTUAL_LOCATIONS,
-    VN_TZ,
-    PostedMovement,
-    Postings,
-    depot_location_code,
-    local_date,
-    usability,
-    utcnow,
-)
+from .postings import PostedMovement, Postings
 
 __all__ = [
     "VIRTUAL_LOCATIONS",

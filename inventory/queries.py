@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, ValidationError
 from .ledger import depot_location_code, lot_usability
+from .lookups import usability
 from .models import (
     Balance,
     Condition,
@@ -37,7 +38,6 @@ from .models import (
     StockPolicy,
     Tracking,
 )
-from .postings import usability
 
 
 @dataclass(frozen=True)
