@@ -18,13 +18,16 @@ from .limits import MAX_OFFSET, MAX_PAGE_SIZE
 from .services import Database
 from .settings import Settings
 
+# Dependencies that only read the app's state are `async def`: FastAPI runs a plain `def`
+# dependency in its thread pool, a hop that costs more than the dependency itself.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
@@ -63,13 +66,16 @@ def get_actor(principal: Annotated[Principal, Depends(current_principal)]) -> st
 
 
 class Paging:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")] = 100,
-        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
-    ) -> None:
+    def __init__(self, limit: int = 100, offset: int = 0) -> None:
         self.limit = limit
         self.offset = offset
+
+
+async def get_paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
+) -> Paging:
+    return Paging(limit, offset)
 
 
 OptionalIdempotencyKey = Annotated[
@@ -109,7 +115,7 @@ ReadSession = Annotated[Session, Depends(get_read_session)]
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Actor = Annotated[str, Depends(get_actor)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-PagingDep = Annotated[Paging, Depends()]
+PagingDep = Annotated[Paging, Depends(get_paging)]
 
 #: Row ids in paths: positive and within PostgreSQL's integer range, so a huge id is a 404
 #: or 422 rather than a database error.

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import commands as c
 from inventory.audit import Acting
-from inventory.db import make_engine, make_session_factory
+from inventory.db import make_engine, make_session_factory, reading
 from inventory.idempotency import Claim
 from inventory.ledger import Ledger, Posted, local_date, utcnow
 from inventory.migrate import upgrade
 from inventory.models import Condition
 from inventory.seed import is_seeded, seed
-from inventory.uow import SqlUnitOfWork, UnitOfWork
+from inventory.uow import SqlUnitOfWork, UnitOfWork, autocommit
 
 from .idempotency import run_once
 from .settings import Settings
@@ -31,14 +31,26 @@ class Database:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
-        self.readers: sessionmaker[Session] = make_session_factory(
-            self.engine.execution_options(chemdepot_readonly=True)
+        #: the engine for transactions that only read (on SQLite: no write lock taken)
+        self.read_engine: Engine = reading(self.engine)
+        self.readers: sessionmaker[Session] = make_session_factory(self.read_engine)
+        #: for reads of one statement (a token, a stock page): on PostgreSQL in autocommit,
+        #: which spares a BEGIN and a ROLLBACK round trip; one statement is its own snapshot
+        self.single_reads: Engine = (
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.read_engine
+        )
+        self.single_readers: sessionmaker[Session] = make_session_factory(self.single_reads)
+        #: idempotency keys' one-statement transactions (PostgreSQL; SQLite takes its lock)
+        self.keys_engine: Engine | None = (
+            autocommit(self.engine) if self.engine.dialect.name == "postgresql" else None
         )
 
     def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
         """A fresh unit of work for one use case; with `acting`, scoped to that user's
         depots and audited on commit."""
-        return SqlUnitOfWork(self.sessions, self.readers, acting)
+        return SqlUnitOfWork(self.sessions, self.readers, acting, self.keys_engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -58,7 +70,14 @@ def init_database(settings: Settings, *, now: dt.datetime | None = None) -> dict
         with db.sessions.begin() as session:
             if is_seeded(session):
                 return {}
-            return seed(session, settings.data_dir, now=now)
+            counts = seed(session, settings.data_dir, now=now)
+        if db.engine.dialect.name == "postgresql":
+            # Statistics for the planner now, not whenever autovacuum gets to a freshly
+            # loaded database: without them it plans the stock page with row counts a
+            # tenth of the real ones.
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        return counts
     finally:
         db.dispose()
 

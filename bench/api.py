@@ -1,9 +1,11 @@
-"""Posting movements through HTTP: throughput and p50 / p99 latency of `chemdepot serve`
-(real uvicorn, loopback, PostgreSQL) under N concurrent clients, beside a bare FastAPI
-endpoint served by the same uvicorn in the same run (the ceiling), and the books checked
-after the load: no posting lost or doubled, no negative balance, no 5xx.
+"""Posting movements and reading stock through HTTP: throughput and p50 / p99 latency of
+`chemdepot serve` (real uvicorn, loopback, PostgreSQL) under N concurrent clients, beside a
+bare FastAPI endpoint served by the same uvicorn in the same run (the ceiling), and the
+books checked after the load: no posting lost or doubled, no negative balance, no 5xx.
+The reads are `GET /stock?depot=D-HNI&limit=50` against a bare endpoint returning the same
+page (`bench/api_reads.py`).
 
-    python -m bench.api [--clients 16] [--seconds 10] [--rounds 2] [--json FILE]
+    python -m bench.api [--clients 16] [--seconds 10] [--rounds 2] [--read-clients 8] [--json FILE]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rich.table import Table
 from api.services import Database, init_database
 from api.settings import Settings
 from bench._cli import run_main
+from bench.api_reads import read_rounds
 from bench.http_load import BooksReport, LoadParams, LoadResult, check_books, choose_lanes, run_load
 from bench.http_server import ServerProcess, start_asgi, start_chemdepot
 
@@ -34,12 +37,18 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BARE_APP = "bench._bare_app:app"
 
 
+#: the read the issue measured: a depot's stock page of 50
+READ_PATH = "/stock?depot=D-HNI&limit=50"
+
+
 @dataclass(frozen=True)
 class ApiParams:
     load: LoadParams
     rounds: int
     warmup_s: float
     postgres_url: str
+    read_clients: int = 8
+    read_path: str = READ_PATH
 
 
 @dataclass
@@ -77,6 +86,10 @@ class ApiReport:
     ours: Endpoint
     bare: Endpoint
     books: BooksReport | None = None
+    reads_ours: Endpoint = field(default_factory=lambda: Endpoint(f"chemdepot GET {READ_PATH}"))
+    reads_bare: Endpoint = field(default_factory=lambda: Endpoint("bare FastAPI GET /stock"))
+    #: answers of ours to the reads that were not the page the bare endpoint serves
+    reads_wrong: int = 0
     server_errors: int = 0
     notes: list[str] = field(default_factory=list)
     load_before: float = 0.0
@@ -89,8 +102,19 @@ class ApiReport:
         latency = ours["p50_ms"] / bare["p50_ms"] if bare["p50_ms"] else 0.0
         return throughput, latency
 
+    def read_ratio(self) -> float:
+        """ours / bare throughput of the reads (the issue's target: at least 0.5)."""
+        ours, bare = self.reads_ours.summary(), self.reads_bare.summary()
+        return ours["per_second"] / bare["per_second"] if bare["per_second"] else 0.0
+
     def passed(self) -> bool:
-        return self.books is not None and not self.books.problems() and not self.server_errors
+        return (
+            self.books is not None
+            and not self.books.problems()
+            and not self.server_errors
+            and not self.reads_wrong
+            and not self.reads_ours.summary()["5xx"]
+        )
 
     def as_dict(self) -> dict[str, Any]:
         throughput, latency = self.ratios()
@@ -101,6 +125,9 @@ class ApiReport:
             "throughput_ratio": throughput,
             "p50_ratio": latency,
             "books": asdict(self.books) if self.books else None,
+            "reads": [self.reads_ours.summary(), self.reads_bare.summary()],
+            "read_throughput_ratio": self.read_ratio(),
+            "reads_wrong": self.reads_wrong,
             "server_errors": self.server_errors,
             "notes": self.notes,
             "load_before": self.load_before,
@@ -149,6 +176,19 @@ def run_bench(params: ApiParams, log: Callable[[str], None]) -> ApiReport:
         log(f"servers up (chemdepot {ours.started_s:.1f} s, bare {bare.started_s:.1f} s)")
         try:
             report.ours, report.bare, results = _rounds(ours, bare, params, log)
+            mine, ceiling, report.reads_wrong = read_rounds(
+                ours,
+                params.read_path,
+                clients=params.read_clients,
+                seconds=params.load.seconds,
+                rounds=params.rounds,
+                log=log,
+            )
+            report.reads_ours.name = f"chemdepot GET {params.read_path}"
+            for result in mine:
+                report.reads_ours.add(result)
+            for result in ceiling:
+                report.reads_bare.add(result)
         finally:
             ours.stop()
             bare.stop()
@@ -175,21 +215,10 @@ def render(report: ApiReport, console: Console) -> None:
     )
     for note in report.notes:
         console.print(f"[yellow]note:[/] {note}")
-    table = Table(box=box.SIMPLE_HEAVY)
-    for col in ("endpoint", "req/s", "p50 ms", "p99 ms", "2xx", "4xx", "5xx", "dropped"):
-        table.add_column(col, justify="left" if col == "endpoint" else "right")
-    for endpoint in (report.ours, report.bare):
-        s = endpoint.summary()
-        table.add_row(
-            s["name"],
-            f"{s['per_second']:.0f}",
-            f"{s['p50_ms']:.1f}",
-            f"{s['p99_ms']:.1f}",
-            *(str(s[k]) for k in ("2xx", "4xx", "5xx", "dropped")),
-        )
-    console.print(table)
+    console.print(_endpoint_table(None, report.ours, report.bare))
     throughput, latency = report.ratios()
     console.print(f"ours / bare: throughput {throughput:.2f}, p50 latency {latency:.1f}x")
+    _render_reads(report, console)
     books = report.books
     if books is None:
         console.print("[red]books not checked[/]")
@@ -203,6 +232,33 @@ def render(report: ApiReport, console: Console) -> None:
     )
     for problem in books.problems()[:10]:
         console.print(f"  [red]{problem}[/]")
+
+
+def _endpoint_table(title: str | None, *endpoints: Endpoint) -> Table:
+    table = Table(box=box.SIMPLE_HEAVY, title=title, title_justify="left")
+    for col in ("endpoint", "req/s", "p50 ms", "p99 ms", "2xx", "4xx", "5xx", "dropped"):
+        table.add_column(col, justify="left" if col == "endpoint" else "right")
+    for endpoint in endpoints:
+        s = endpoint.summary()
+        table.add_row(
+            s["name"],
+            f"{s['per_second']:.0f}",
+            f"{s['p50_ms']:.1f}",
+            f"{s['p99_ms']:.1f}",
+            *(str(s[k]) for k in ("2xx", "4xx", "5xx", "dropped")),
+        )
+    return table
+
+
+def _render_reads(report: ApiReport, console: Console) -> None:
+    title = f"reads: {report.params.read_clients} clients, the same page from both servers"
+    console.print(_endpoint_table(title, report.reads_ours, report.reads_bare))
+    ratio = report.read_ratio()
+    verdict = "met" if ratio >= 0.5 else "not met"
+    console.print(
+        f"reads ours / bare: throughput {ratio:.2f} (target at least 0.50: {verdict}); "
+        f"answers that were not the page: {report.reads_wrong}"
+    )
 
 
 def _params_from_args(argv: Sequence[str] | None) -> tuple[ApiParams, Path | None]:
@@ -219,12 +275,16 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[ApiParams, Path | Non
         default=os.environ.get("CHEMDEPOT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         help="admin URL; the benchmark creates and drops chemdepot_bench_<pid> there",
     )
+    parser.add_argument("--read-clients", type=int, default=8, help="clients of the reads (8)")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    if args.clients < 1 or args.seconds <= 0 or args.rounds < 1:
-        raise ValueError("--clients, --seconds and --rounds must be positive")
+    if args.clients < 1 or args.seconds <= 0 or args.rounds < 1 or args.read_clients < 1:
+        raise ValueError("--clients, --read-clients, --seconds and --rounds must be positive")
     load = LoadParams(clients=args.clients, seconds=args.seconds, seed=args.seed)
-    return ApiParams(load, args.rounds, min(2.0, args.seconds), args.postgres_url), args.json
+    params = ApiParams(
+        load, args.rounds, min(2.0, args.seconds), args.postgres_url, args.read_clients
+    )
+    return params, args.json
 
 
 def main(argv: Sequence[str] | None = None) -> int:

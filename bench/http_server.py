@@ -153,10 +153,12 @@ def start_chemdepot(database_url: str, *, port: int | None = None) -> ServerProc
     return server
 
 
-def start_asgi(app: str, *, port: int | None = None) -> ServerProcess:
+def start_asgi(
+    app: str, *, port: int | None = None, env: dict[str, str] | None = None
+) -> ServerProcess:
     """Any ASGI app (`module:attribute`) under uvicorn with the options `chemdepot serve`
     uses (one process, default loop and HTTP parser, access log at info)."""
     port = port or free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "info"]
-    return ServerProcess.start(command, port=port, headers=auth_headers(None))
+    return ServerProcess.start(command, port=port, env=env, headers=auth_headers(None))

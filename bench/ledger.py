@@ -41,6 +41,7 @@ from sqlalchemy.exc import OperationalError
 from api.services import Database, init_database, post_movement, today
 from api.settings import ROOT, Settings
 from bench._cli import run_main
+from bench.ledger_import import LEDGER_LINE_COLUMNS, ImportFigures, Medians, measure_import
 from inventory.checks import check_ledger
 from inventory.commands import Issue, Receipt
 from inventory.queries import StockFilter, list_stock, stock_detail
@@ -50,17 +51,7 @@ BACKENDS = ("sqlite", "postgres")
 
 _BUMP = "UPDATE bench_counter SET n = n + 1 WHERE id = ?"
 _READ_BALANCE = "SELECT on_hand, reserved FROM balances WHERE location_id = ? AND lot_id = ?"
-_MOVEMENT_COLUMNS = (
-    "kind",
-    "from_location_id",
-    "to_location_id",
-    "item_code",
-    "lot_id",
-    "quantity",
-    "reason",
-    "actor",
-    "posted_at",
-)
+_MOVEMENT_COLUMNS = LEDGER_LINE_COLUMNS
 #: Ledger minus balances per location x lot, the physical-stock rules, and per-item zero sums:
 #: the invariants of `inventory.checks.check_ledger`, as SQL that stays cheap at 1M movements.
 _SQL_CHECKS = {
@@ -102,6 +93,8 @@ class BenchParams:
     seed: int = 1251
     #: Up to this many movements in the database, `check_ledger` itself verifies the load.
     full_check_limit: int = 200_000
+    #: rows of the receipts file imported through the use case (0: no import run)
+    import_rows: int = 20_000
 
     def __post_init__(self) -> None:
         if self.movements < 0:
@@ -114,6 +107,8 @@ class BenchParams:
             raise ValueError(f"writers must be at least 2 (got {self.writers})")
         if self.calls < 20:
             raise ValueError(f"calls must be at least 20 (got {self.calls})")
+        if self.import_rows < 0:
+            raise ValueError(f"import rows must be zero or more (got {self.import_rows})")
         if self.extra_lots < 0:
             raise ValueError(f"extra lots must be zero or more (got {self.extra_lots})")
         unknown = set(self.backends) - set(BACKENDS)
@@ -123,7 +118,7 @@ class BenchParams:
 
 # --------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class Throughput:
+class Throughput(Medians):
     """Movements per second through the use case and the bare ceiling, one value per repeat."""
 
     backend: str
@@ -134,18 +129,6 @@ class Throughput:
     errors: int = 0
     ceiling_errors: int = 0
     first_error: str | None = None
-
-    @property
-    def ours_median(self) -> float:
-        return statistics.median(self.ours)
-
-    @property
-    def ceiling_median(self) -> float:
-        return statistics.median(self.ceiling)
-
-    @property
-    def ratio(self) -> float:
-        return self.ours_median / self.ceiling_median if self.ceiling_median else 0.0
 
 
 @dataclass(frozen=True)
@@ -181,6 +164,7 @@ class BackendRun:
     seed_seconds: float = 0.0
     statements_per_movement: float = 0.0
     throughput: list[Throughput] = field(default_factory=list)
+    imports: ImportFigures | None = None
     load: LoadStats | None = None
     check_method: str = ""
     check_problems: list[str] = field(default_factory=list)
@@ -549,7 +533,7 @@ def _posting_pairs(raw: _Raw) -> list[tuple[str, str]]:
 
 
 def _statements_per_movement(db: Database, pairs: Sequence[tuple[str, str]], tag: str) -> float:
-    """SQL statements one posting sends (COMMIT and the pool's pre-ping not counted)."""
+    """SQL statements one posting sends (BEGIN, COMMIT and the pool's ping not counted)."""
     seen = [0]
 
     def count(*_args: Any) -> None:
@@ -916,6 +900,17 @@ def _bench_backend(
         pairs = _posting_pairs(raw)
         run.statements_per_movement = _statements_per_movement(db, pairs, tag)
         run.throughput = _throughput(backend, db, pairs, params, tag, log)
+        if params.import_rows:
+            run.imports = measure_import(
+                backend.name,
+                db,
+                raw,
+                rows=params.import_rows,
+                repeats=params.repeats,
+                rng=rng,
+                tag=f"{rng.getrandbits(24):06x}",
+                log=log,
+            )
 
         log(f"{backend.name}: loading {params.movements:,} movements")
         run.load = _bulk_load(raw, params, rng, dt.datetime.now(dt.UTC))
@@ -960,6 +955,13 @@ class Report:
                 for t in run.throughput
             ]
             data["latency"] = [{**asdict(lat), "ratio": lat.ratio} for lat in run.latency]
+            if run.imports is not None:
+                data["imports"] = {
+                    **asdict(run.imports),
+                    "ours_median": run.imports.ours_median,
+                    "ceiling_median": run.imports.ceiling_median,
+                    "ratio": run.imports.ratio,
+                }
             runs.append(data)
         return {
             "machine": self.machine,
@@ -1044,13 +1046,14 @@ def render(report: Report, console: Console) -> None:
     for run in report.runs:
         console.print(
             f"  {run.backend}: {run.statements_per_movement:.1f} SQL statements per movement "
-            f"({'incl. BEGIN IMMEDIATE, ' if run.backend == 'sqlite' else ''}plus COMMIT); "
+            f"(plus BEGIN{' IMMEDIATE' if run.backend == 'sqlite' else ''} and COMMIT); "
             f"medians of {p.repeats} run(s)"
         )
         for t in run.throughput:
             if t.first_error:
                 console.print(f"  {run.backend} {t.variant}: first error: {t.first_error}")
     console.print()
+    _render_imports(report, console)
 
     reads = Table(
         title=f"Stock queries with {p.movements:,} movements loaded (fresh read session per call)"
@@ -1091,6 +1094,41 @@ def render(report: Report, console: Console) -> None:
     console.print(f"  total {report.seconds:.0f} s")
 
 
+def _render_imports(report: Report, console: Console) -> None:
+    runs = [run for run in report.runs if run.imports is not None]
+    if not runs:
+        return
+    table = Table(
+        title="Import of a receipts file: api.tabular.import_receipts (one transaction)\n"
+        "ceiling = the same number of ledger lines written by the raw driver "
+        "(executemany, one transaction)",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("backend")
+    for column in ("rows", "seconds", "rows/s", "ceiling s", "ours/ceiling", "target < 10 s"):
+        table.add_column(column, justify="right")
+    for run in runs:
+        figures = run.imports
+        assert figures is not None
+        table.add_row(
+            run.backend,
+            f"{figures.rows:,}",
+            f"{figures.ours_median:.2f}",
+            f"{figures.rows / figures.ours_median:,.0f}",
+            f"{figures.ceiling_median:.3f}",
+            f"{figures.ratio:.0f}x",
+            "met" if figures.ours_median < 10 else "not met",
+        )
+    console.print(table)
+    console.print(
+        f"  medians of {report.params.repeats} import(s) each; every row posted "
+        f"({', '.join(f'{r.backend} {r.imports.movements_posted:,}' for r in runs if r.imports)}"
+        " movements)"
+    )
+    console.print()
+
+
 def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | None]:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ledger",
@@ -1108,6 +1146,9 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
     parser.add_argument("--calls", type=int, help="timed calls per query (default 2000)")
     parser.add_argument("--writers", type=int, default=16, help="concurrent writers (default 16)")
     parser.add_argument("--lots", type=int, default=5000, help="extra lots for the load")
+    parser.add_argument(
+        "--import-rows", type=int, default=20_000, help="rows of the imported file (0: none)"
+    )
     parser.add_argument("--backend", choices=["both", *BACKENDS], default="both")
     parser.add_argument(
         "--postgres-url",
@@ -1128,6 +1169,7 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
         calls=pick(args.calls, 2000, 500),
         writers=args.writers,
         extra_lots=args.lots,
+        import_rows=args.import_rows,
         backends=BACKENDS if args.backend == "both" else (args.backend,),
         postgres_url=args.postgres_url,
     )

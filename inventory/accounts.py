@@ -8,8 +8,19 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -172,18 +183,33 @@ class AccountRecords:
 
     def account_for_token(self, secret: str) -> Account | None:
         """The active user a live token belongs to, or None (unknown, revoked, inactive)."""
-        user = self.session.scalars(
-            select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(
-                ApiToken.token_hash == token_hash(secret),
-                ApiToken.revoked_at.is_(None),
-                User.active.is_(True),
-            )
-        ).one_or_none()
-        if user is None:
-            return None
-        depots = self.session.scalars(
-            select(UserDepot.depot_code).where(UserDepot.user_id == user.id)
-        ).all()
-        return Account(user.name, user.role, tuple(sorted(depots)), True, user.created_at)
+        return account_for_token(self.session.connection(), secret)
+
+
+_users = cast(Table, User.__table__)
+_tokens = cast(Table, ApiToken.__table__)
+_scopes = cast(Table, UserDepot.__table__)
+#: the user of a live token with each of their depots (one row per depot, or one with
+#: none): every request runs it, so it is one statement, built once
+_ACCOUNT_FOR_TOKEN = (
+    select(_users.c.name, _users.c.role, _users.c.created_at, _scopes.c.depot_code)
+    .select_from(_tokens)
+    .join(_users, _users.c.id == _tokens.c.user_id)
+    .outerjoin(_scopes, _scopes.c.user_id == _users.c.id)
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.revoked_at.is_(None),
+        _users.c.active.is_(True),
+    )
+)
+
+
+def account_for_token(conn: Connection, secret: str) -> Account | None:
+    """The active user a live token belongs to, or None (unknown, revoked, inactive): read
+    on every request, never cached, so a revocation takes effect at once."""
+    rows = conn.execute(_ACCOUNT_FOR_TOKEN, {"token_hash": token_hash(secret)}).all()
+    if not rows:
+        return None
+    name, role, created_at, _depot = rows[0]
+    depots = sorted(row[3] for row in rows if row[3] is not None)
+    return Account(name, role, tuple(depots), True, created_at)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .depot_records import REASON_LENGTH, OverCapacityReceipt
 from .errors import ConflictError, ValidationError
-from .models import Balance, Depot, Item, Location, Movement
+from .models import Balance, Depot, Item, Location
 
 #: capacities and loads are floats (m3, kg): what rounding may add is not an excess
 _TOLERANCE = 1e-6
@@ -55,11 +55,11 @@ class OverCapacity:
     reason: str
     load_after: Load
 
-    def record(self, session: Session, movement: Movement, *, actor: str, now: dt.datetime) -> None:
+    def record(self, session: Session, movement_id: int, *, actor: str, now: dt.datetime) -> None:
         session.add(
             OverCapacityReceipt(
                 depot_code=self.depot,
-                movement_id=movement.id,
+                movement_id=movement_id,
                 item_code=self.item,
                 quantity=self.quantity,
                 reason=self.reason,

@@ -4,7 +4,7 @@ rules that need the database (tracking, stock, conditions) live in `ledger`."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, Literal
 
 from .errors import ValidationError
@@ -141,7 +141,11 @@ Command = Receipt | Issue | TransferOut | TransferReceive | Count | WriteOff
 def command_payload(command: Command | Any) -> dict[str, Any]:
     """A JSON-able view of a command, used to fingerprint idempotent requests."""
     out: dict[str, Any] = {"type": type(command).__name__}
-    for key, value in asdict(command).items():
+    # Commands are flat: read the fields as they are (asdict deep-copies, on every request).
+    values = {f.name: getattr(command, f.name) for f in fields(command)}
+    if any(is_dataclass(v) or isinstance(v, list | tuple | dict) for v in values.values()):
+        values = asdict(command)
+    for key, value in values.items():
         if isinstance(value, dt.date):
             out[key] = value.isoformat()
         elif isinstance(value, Condition):

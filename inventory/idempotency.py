@@ -15,12 +15,25 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .errors import ClaimLostError, IdempotencyConflictError
 from .models import IdempotencyRecord, KeyState
+
+_records = cast(Table, IdempotencyRecord.__table__)
 
 
 @dataclass(frozen=True)
@@ -52,39 +65,40 @@ class Busy:
 
 
 class IdempotencyRecords:
-    """The keys table, over one session; the caller owns the transaction."""
+    """The keys table in SQLAlchemy Core, over a session (a use case's write) or a bare
+    connection (a claim's own short transaction); the caller owns the transaction."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: Session | Connection) -> None:
+        self._db = db
+
+    def _conn(self) -> Connection:
+        return self._db.connection() if isinstance(self._db, Session) else self._db
 
     def claim(
         self, key: str, operation: str, digest: str, *, now: dt.datetime, lease: dt.timedelta
     ) -> Claim | FirstAnswer | Busy:
         """Take `key` for this request, or say what the first request with it got (or that
         it is still running). Another request's body under the key is a conflict."""
+        token = secrets.token_hex(16)
+        row = {
+            "key": key,
+            "fingerprint": digest,
+            "operation": operation,
+            "response": {},
+            "state": KeyState.IN_PROGRESS,
+            "token": token,
+            "lease_until": now + lease,
+            "created_at": now,
+            "updated_at": now,
+        }
+        # One statement for a new key, the common case; a key already there is read.
+        conn = self._conn()
+        claimed = conn.execute(_CLAIMS[conn.dialect.name], row).first()
+        if claimed is not None:
+            return Claim(key, token)
         record = self._get(key)
-        if record is None:
-            token = secrets.token_hex(16)
-            try:
-                with self.session.begin_nested():
-                    self.session.add(
-                        IdempotencyRecord(
-                            key=key,
-                            fingerprint=digest,
-                            operation=operation,
-                            response={},
-                            state=KeyState.IN_PROGRESS,
-                            token=token,
-                            lease_until=now + lease,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                return Claim(key, token)
-            except IntegrityError:  # a twin claimed it first: read what it holds
-                record = self._get(key)
-                if record is None:  # and already released it: the caller tries again
-                    return Busy(now)
+        if record is None:  # a twin released it meanwhile: the caller tries again
+            return Busy(now)
         if record.fingerprint != digest or record.operation != operation:
             raise IdempotencyConflictError(
                 f"idempotency key {key!r} was used for a different request",
@@ -98,12 +112,12 @@ class IdempotencyRecords:
         return self._take_over(record, now=now, lease=lease)
 
     def _take_over(
-        self, record: IdempotencyRecord, *, now: dt.datetime, lease: dt.timedelta
+        self, record: Row[Any], *, now: dt.datetime, lease: dt.timedelta
     ) -> Claim | Busy:
         """Take a claim whose lease ran out, unless another request just did."""
         token = secrets.token_hex(16)
         taken = self._execute(
-            update(IdempotencyRecord)
+            update(_records)
             .where(*_held(record.key, record.token))
             .values(token=token, lease_until=now + lease, updated_at=now)
         )
@@ -130,7 +144,7 @@ class IdempotencyRecords:
         """Free the key after a failure: the next request with it runs afresh."""
         if claim.key is None:
             return
-        self._execute(delete(IdempotencyRecord).where(*_held(claim.key, claim.token)))
+        self._execute(delete(_records).where(*_held(claim.key, claim.token)))
 
     def _settle(
         self,
@@ -140,33 +154,58 @@ class IdempotencyRecords:
         status: int | None,
         now: dt.datetime,
     ) -> bool:
-        return self._execute(
-            update(IdempotencyRecord)
-            .where(*_held(claim.key, claim.token))
-            .values(
-                state=state,
-                response=body,
-                status_code=status,
-                token=None,
-                lease_until=None,
-                updated_at=now,
-            )
-        )
+        params = {
+            "held_key": claim.key,
+            "held_token": claim.token,
+            "new_state": state,
+            "new_response": body,
+            "new_status": status,
+            "now": now,
+        }
+        result = self._conn().execute(_SETTLE, params)
+        return cast("CursorResult[Any]", result).rowcount == 1
 
-    def _get(self, key: str) -> IdempotencyRecord | None:
-        stmt = select(IdempotencyRecord).where(IdempotencyRecord.key == key)
-        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    def _get(self, key: str) -> Row[Any] | None:
+        return self._conn().execute(_RECORD, {"key": key}).first()
 
     def _execute(self, stmt: Any) -> bool:
-        """Run a guarded UPDATE or DELETE; True when it touched the row."""
-        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
+        """Run a guarded UPDATE or DELETE (Core, on the table); True when it touched the row."""
+        result = self._conn().execute(stmt)
         return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def _held(key: str | None, token: str | None) -> tuple[ColumnElement[bool], ...]:
     """The row of a claim still in progress and still held by `token`."""
     return (
-        IdempotencyRecord.key == key,
-        IdempotencyRecord.token == token,
-        IdempotencyRecord.state == KeyState.IN_PROGRESS,
+        _records.c.key == key,
+        _records.c.token == token,
+        _records.c.state == KeyState.IN_PROGRESS,
     )
+
+
+def _claim_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING key: a row back means the key is ours;
+    the primary key decides between twins, across processes."""
+    ins = pg_insert(_records) if dialect == "postgresql" else sqlite_insert(_records)
+    return ins.on_conflict_do_nothing(index_elements=[_records.c.key]).returning(_records.c.key)
+
+
+_CLAIMS = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
+_RECORD = select(_records).where(_records.c.key == bindparam("key"))
+#: the answer or refusal of a claim still held: built once, run with parameters
+_SETTLE = (
+    update(_records)
+    .where(
+        _records.c.key == bindparam("held_key"),
+        _records.c.token == bindparam("held_token"),
+        _records.c.state == KeyState.IN_PROGRESS,
+    )
+    .values(
+        state=bindparam("new_state"),
+        response=bindparam("new_response"),
+        status_code=bindparam("new_status"),
+        token=None,
+        lease_until=None,
+        updated_at=bindparam("now"),
+    )
+)

@@ -1,10 +1,9 @@
 """The ledger: every change of stock is a movement from one location to another,
 posted together with its balance update in the caller's transaction.
 
-Balances change only through guarded UPDATEs applied in a fixed key order
-(location id, lot id): a decrement succeeds only if enough stock is there when the
-row lock is held, so no balance goes negative however many writers run at once,
-and concurrent transactions never wait on each other in a cycle.
+The use cases (receive, issue, transfer, count, write-off, reversal, reservations) live
+here; the primitive they post through (look-ups, guarded balance changes in a fixed key
+order, the movement insert, batches) is `inventory.postings`.
 """
 
 from __future__ import annotations
@@ -12,15 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import capacity, receiving
@@ -35,14 +30,20 @@ from .commands import (
 )
 from .errors import (
     ConflictError,
-    ForbiddenError,
     InsufficientStockError,
     NotFoundError,
     UnusableStockError,
     ValidationError,
 )
+from .lookups import (
+    VIRTUAL_LOCATIONS,
+    VN_TZ,
+    depot_location_code,
+    local_date,
+    usability,
+    utcnow,
+)
 from .models import (
-    NEGATIVE_ALLOWED,
     Balance,
     Condition,
     Depot,
@@ -60,20 +61,22 @@ from .models import (
     TransferStatus,
 )
 from .picking import Take, lots_to_take
+from .postings import PostedMovement, Postings
 
-VN_TZ = dt.timezone(dt.timedelta(hours=7), name="ICT")
-
-#: Codes of the virtual locations every database has.
-VIRTUAL_LOCATIONS: dict[str, tuple[LocationKind, str]] = {
-    "SUPPLIER": (LocationKind.SUPPLIER, "Suppliers (purchases)"),
-    "PRODUCTION": (LocationKind.PRODUCTION, "Domestic production"),
-    "IN_TRANSIT": (LocationKind.IN_TRANSIT, "In transit between locations"),
-    "INCIDENT": (LocationKind.INCIDENT, "Incident sites (unspecified)"),
-    "ISSUED": (LocationKind.ISSUED, "Issued to units"),
-    "SCRAP": (LocationKind.SCRAP, "Scrap and write-offs"),
-    "ADJUSTMENT": (LocationKind.ADJUSTMENT, "Inventory count adjustments"),
-}
-
+__all__ = [
+    "VIRTUAL_LOCATIONS",
+    "VN_TZ",
+    "Ledger",
+    "PickLine",
+    "Posted",
+    "PostedMovement",
+    "depot_location_code",
+    "fefo_key",
+    "fingerprint",
+    "local_date",
+    "lot_usability",
+    "utcnow",
+]
 
 #: Movements a reversal may undo; transfers and plan movements carry state of their own.
 REVERSIBLE = frozenset(
@@ -81,26 +84,9 @@ REVERSIBLE = frozenset(
 )
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """Expiry and calibration dates are Vietnamese calendar dates."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(VN_TZ).date()
-
-
 def lot_usability(lot: Lot, today: dt.date) -> str | None:
     """Why a lot may not be issued, or None when it may."""
-    if lot.condition != Condition.SERVICEABLE:
-        return lot.condition.value
-    if lot.expiry_date is not None and lot.expiry_date < today:
-        return "expired"
-    if lot.calibration_due is not None and lot.calibration_due < today:
-        return "calibration overdue"
-    return None
+    return usability(lot.condition, lot.expiry_date, lot.calibration_due, today)
 
 
 def fefo_key(lot: Lot) -> tuple[dt.date, int]:
@@ -133,71 +119,17 @@ def fingerprint(operation: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class Ledger:
-    """Ledger operations on one session. The caller owns the transaction: nothing
-    here commits, so a use case can post several movements atomically."""
-
-    def __init__(
-        self,
-        session: Session,
-        *,
-        actor: str = "system",
-        now: dt.datetime | None = None,
-        depots: frozenset[str] | None = None,
-    ) -> None:
-        self.session = session
-        self.actor = actor
-        self.now = now or utcnow()
-        self.today = local_date(self.now)
-        self._locations: dict[str, Location] = {}
-        #: the depots the actor may change stock at (None: every depot)
-        self.scope = depots
-        #: what this ledger posted, for the audit entry of the transaction
-        self.movement_ids: list[int] = []
-        self.depots_touched: set[str] = set()
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Undo only the postings of the block if it raises; the transaction goes on, so a
-        batch can report every bad entry before it is rolled back as a whole."""
-        with self.session.begin_nested():
-            yield
-
-    # ------------------------------------------------------------------ lookups
-    def depot(self, code: str, field_name: str = "depot") -> Depot:
-        depot = self.session.get(Depot, code)
-        if depot is None:
-            raise NotFoundError(f"unknown depot {code!r}", field=field_name)
-        return depot
-
-    def item(self, code: str, field_name: str = "item") -> Item:
-        item = self.session.get(Item, code)
-        if item is None:
-            raise NotFoundError(f"unknown item {code!r}", field=field_name)
-        return item
-
-    def location(self, code: str, field_name: str = "location") -> Location:
-        cached = self._locations.get(code)
-        if cached is not None:
-            return cached
-        loc = self.session.scalars(select(Location).where(Location.code == code)).one_or_none()
-        if loc is None:
-            raise NotFoundError(f"unknown location {code!r}", field=field_name)
-        self._locations[code] = loc
-        return loc
-
-    def depot_location(self, depot_code: str, field_name: str = "depot") -> Location:
-        self.depot(depot_code, field_name)
-        return self.location(depot_location_code(depot_code), field_name)
+class Ledger(Postings):
+    """Ledger use cases on one session, over the primitive of `inventory.postings`. The
+    caller owns the transaction: nothing here commits, so a use case can post several
+    movements atomically."""
 
     def existing_lot(self, item: Item, lot_no: str | None) -> Lot:
         """The lot a request names, enforcing the item's tracking mode."""
         self._check_lot_no(item, lot_no)
         if item.tracking == Tracking.NONE:
             return self._bulk_lot(item)
-        lot = self.session.scalars(
-            select(Lot).where(Lot.item_code == item.code, Lot.lot_no == lot_no)
-        ).one_or_none()
+        lot = self._find_lot(item.code, lot_no)
         if lot is None:
             word = "serial" if item.tracking == Tracking.SERIAL else "lot"
             raise NotFoundError(f"unknown {word} {lot_no!r} of item {item.code}", field="lot_no")
@@ -221,157 +153,6 @@ class Ledger:
                 f"item {item.code} is serial-tracked: quantity must be 1 per serial",
                 field="quantity",
             )
-
-    def _bulk_lot(self, item: Item) -> Lot:
-        lot = self.session.scalars(
-            select(Lot).where(Lot.item_code == item.code, Lot.is_bulk.is_(True))
-        ).one_or_none()
-        if lot is None:
-            lot = Lot(
-                item_code=item.code,
-                lot_no=None,
-                is_bulk=True,
-                condition=Condition.SERVICEABLE,
-                created_at=self.now,
-            )
-            try:
-                with self.session.begin_nested():
-                    self.session.add(lot)
-            except IntegrityError:  # a concurrent first receipt created it: use theirs
-                lot = self.session.scalars(
-                    select(Lot).where(Lot.item_code == item.code, Lot.is_bulk.is_(True))
-                ).one()
-        return lot
-
-    def balance(self, location_id: int, lot_id: int) -> tuple[int, int]:
-        """(on hand, reserved) of one location x lot; (0, 0) if never stocked."""
-        row = self.session.execute(
-            select(Balance.on_hand, Balance.reserved).where(
-                Balance.location_id == location_id, Balance.lot_id == lot_id
-            )
-        ).one_or_none()
-        return (0, 0) if row is None else (int(row[0]), int(row[1]))
-
-    # ------------------------------------------------------------ the primitive
-    def _apply(
-        self, location: Location, lot: Lot, delta: int, *, from_reserved: bool = False
-    ) -> None:
-        """Change one balance; a guarded decrement raises InsufficientStockError."""
-        allow_negative = location.kind in NEGATIVE_ALLOWED
-        if delta >= 0 or allow_negative:
-            values = {
-                "location_id": location.id,
-                "lot_id": lot.id,
-                "item_code": lot.item_code,
-                "on_hand": delta,
-                "reserved": 0,
-                "allow_negative": allow_negative,
-            }
-            dialect = self.session.get_bind().dialect.name
-            ins = pg_insert(Balance) if dialect == "postgresql" else sqlite_insert(Balance)
-            stmt = ins.values(**values).on_conflict_do_update(
-                index_elements=[Balance.location_id, Balance.lot_id],
-                set_={"on_hand": Balance.on_hand + delta},
-            )
-            self.session.execute(stmt)
-            return
-        qty = -delta
-        guard = (
-            and_(Balance.reserved >= qty, Balance.on_hand >= qty)
-            if from_reserved
-            else Balance.on_hand - Balance.reserved >= qty
-        )
-        values_upd: dict[str, Any] = {"on_hand": Balance.on_hand - qty}
-        if from_reserved:
-            values_upd["reserved"] = Balance.reserved - qty
-        result = self.session.execute(
-            update(Balance)
-            .where(Balance.location_id == location.id, Balance.lot_id == lot.id, guard)
-            .values(**values_upd)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            on_hand, reserved = self.balance(location.id, lot.id)
-            what = lot.lot_no or lot.item_code
-            raise InsufficientStockError(
-                f"{location.code} holds {on_hand - reserved} available of {what} "
-                f"(on hand {on_hand}, reserved {reserved}); {qty} requested",
-                field="quantity",
-            )
-
-    def _post(
-        self,
-        kind: MovementKind,
-        source: Location,
-        target: Location,
-        lot: Lot,
-        quantity: int,
-        *,
-        reason: str,
-        reference: str | None = None,
-        note: str | None = None,
-        idempotency_key: str | None = None,
-        from_reserved: bool = False,
-        reverses_id: int | None = None,
-    ) -> Movement:
-        """Post one movement and its two balance changes, locking in key order."""
-        if quantity <= 0:
-            raise ValidationError("quantity must be greater than zero", field="quantity")
-        if source.id == target.id:
-            raise ValidationError("a movement needs two different locations", field="to")
-        for loc in (source, target):
-            self._within_scope(loc)
-        changes = sorted(
-            [(source, -quantity, from_reserved), (target, quantity, False)],
-            key=lambda c: (c[0].id, lot.id),
-        )
-        for loc, delta, reserved_flag in changes:
-            self._apply(loc, lot, delta, from_reserved=reserved_flag)
-        movement = Movement(
-            kind=kind,
-            from_location_id=source.id,
-            to_location_id=target.id,
-            item_code=lot.item_code,
-            lot_id=lot.id,
-            quantity=quantity,
-            reason=reason,
-            reference=reference,
-            note=note,
-            actor=self.actor,
-            posted_at=self.now,
-            idempotency_key=idempotency_key,
-            reverses_id=reverses_id,
-        )
-        self.session.add(movement)
-        self.session.flush()
-        self.movement_ids.append(movement.id)
-        return movement
-
-    def _within_scope(self, location: Location) -> None:
-        """A depot's stock changes only by someone scoped to that depot. A transfer's far end
-        is in transit, not at the receiving depot, so a manager may send anywhere; the
-        receiving depot's manager books the arrival."""
-        if location.depot_code is None:
-            return
-        if self.scope is not None and location.depot_code not in self.scope:
-            raise ForbiddenError(
-                f"{self.actor} may not change stock at depot {location.depot_code}",
-                field="depot",
-            )
-        self.depots_touched.add(location.depot_code)
-
-    def _line(
-        self, movement: Movement, lot: Lot, source: Location, target: Location
-    ) -> dict[str, Any]:
-        return {
-            "movement_id": movement.id,
-            "kind": movement.kind.value,
-            "from": source.code,
-            "to": target.code,
-            "item": lot.item_code,
-            "lot_no": lot.lot_no,
-            "quantity": movement.quantity,
-        }
 
     # --------------------------------------------------------------- use cases
     def receive(self, cmd: Receipt, *, key: str | None = None) -> Posted:
@@ -401,7 +182,7 @@ class Ledger:
             idempotency_key=key,
         )
         if intake is not None:
-            intake.record(self.session, movement, actor=self.actor, now=self.now)
+            intake.record(self.session, movement.id, actor=self.actor, now=self.now)
         return Posted([movement.id], [self._line(movement, lot, source, target)])
 
     def _lot_for_receipt(self, item: Item, cmd: Receipt) -> Lot:
@@ -413,17 +194,13 @@ class Ledger:
                 )
             return self._bulk_lot(item)
         if item.shelf_life_days is not None and cmd.expiry_date is None:
-            existing = self.session.scalars(
-                select(Lot).where(Lot.item_code == item.code, Lot.lot_no == cmd.lot_no)
-            ).one_or_none()
+            existing = self._find_lot(item.code, cmd.lot_no)
             if existing is None:
                 raise ValidationError(
                     f"item {item.code} has a shelf life: expiry_date is required for a new lot",
                     field="expiry_date",
                 )
-        lot = self.session.scalars(
-            select(Lot).where(Lot.item_code == item.code, Lot.lot_no == cmd.lot_no)
-        ).one_or_none()
+        lot = self._find_lot(item.code, cmd.lot_no)
         if lot is None:
             lot = Lot(
                 item_code=item.code,
@@ -436,6 +213,7 @@ class Ledger:
             )
             self.session.add(lot)
             self.session.flush()
+            self._remember_lot(lot)
             return lot
         if cmd.expiry_date is not None and lot.expiry_date != cmd.expiry_date:
             raise ConflictError(
@@ -549,7 +327,7 @@ class Ledger:
             },
         )
 
-    def _ship(self, cmd: TransferOut, take: Take, movement: Movement) -> int:
+    def _ship(self, cmd: TransferOut, take: Take, movement: PostedMovement) -> int:
         """The Transfer row of one lot shipped; its id names the movement if nothing does."""
         transfer = Transfer(
             from_depot=cmd.from_depot,
@@ -562,7 +340,8 @@ class Ledger:
         )
         self.session.add(transfer)
         self.session.flush()
-        movement.reference = movement.reference or f"transfer:{transfer.id}"
+        if movement.reference is None:
+            self._set_reference(movement.id, f"transfer:{transfer.id}")
         return transfer.id
 
     def transfer_receive(self, cmd: TransferReceive, *, key: str | None = None) -> Posted:
@@ -594,7 +373,7 @@ class Ledger:
             idempotency_key=key,
         )
         if intake is not None:
-            intake.record(self.session, movement, actor=self.actor, now=self.now)
+            intake.record(self.session, movement.id, actor=self.actor, now=self.now)
         transfer.status = TransferStatus.RECEIVED
         transfer.received_at = self.now
         return Posted(
@@ -821,7 +600,7 @@ class Ledger:
         to_location: str = "IN_TRANSIT",
         kind: MovementKind = MovementKind.DISPATCH,
         key: str | None = None,
-    ) -> Movement:
+    ) -> PostedMovement:
         """Turn a pending reservation into a movement out of the depot."""
         reservation = self._pending(reservation_id)
         lot = self.session.get_one(Lot, reservation.lot_id)
@@ -871,7 +650,7 @@ class Ledger:
         kind: MovementKind,
         reason: str,
         reference: str | None = None,
-    ) -> Movement:
+    ) -> PostedMovement:
         """A movement between two named locations (e.g. in-transit to an incident)."""
         lot = self.session.get(Lot, lot_id)
         if lot is None or lot.item_code != item_code:
@@ -919,10 +698,6 @@ class Ledger:
                 field="quantity",
             )
         return picks
-
-
-def depot_location_code(depot_code: str) -> str:
-    return f"DEPOT/{depot_code}"
 
 
 def ensure_virtual_locations(session: Session) -> None:

@@ -4,15 +4,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, get_args
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from .capacity import DepotOverCapacity, depots_over_capacity
 from .errors import NotFoundError, ValidationError
 from .ledger import VN_TZ, depot_location_code, lot_usability
+from .lookups import usability
 from .models import (
     Balance,
     Condition,
@@ -65,7 +79,7 @@ class Page(Generic[T]):
     offset: int
 
 
-def usable_clause(today: dt.date) -> ColumnElement[bool]:
+def usable_clause(today: dt.date | ColumnElement[dt.date]) -> ColumnElement[bool]:
     """Serviceable, not expired, calibration not overdue: stock that may be issued."""
     return and_(
         Lot.condition == Condition.SERVICEABLE,
@@ -74,19 +88,22 @@ def usable_clause(today: dt.date) -> ColumnElement[bool]:
     )
 
 
-def _filtered(stmt: Select[Any], flt: StockFilter) -> Select[Any]:
+#: the filters of a stock page, each a bound parameter of the same name when given
+_FILTERS: dict[str, Any] = {
+    "depot": Location.depot_code,
+    "item": Item.code,
+    "category": Item.category,
+    "lot_no": Lot.lot_no,
+    "condition": Lot.condition,
+}
+
+
+def _filtered(stmt: Select[Any], given: frozenset[str], include_empty: bool) -> Select[Any]:
     stmt = stmt.where(Location.kind == LocationKind.DEPOT)
-    if flt.depot:
-        stmt = stmt.where(Location.depot_code == flt.depot)
-    if flt.item:
-        stmt = stmt.where(Item.code == flt.item)
-    if flt.category:
-        stmt = stmt.where(Item.category == flt.category)
-    if flt.lot_no:
-        stmt = stmt.where(Lot.lot_no == flt.lot_no)
-    if flt.condition:
-        stmt = stmt.where(Lot.condition == flt.condition)
-    if not flt.include_empty:
+    for name, column in _FILTERS.items():
+        if name in given:
+            stmt = stmt.where(column == bindparam(name))
+    if not include_empty:
         stmt = stmt.where(Balance.on_hand != 0)
     return stmt
 
@@ -108,21 +125,61 @@ def list_stock(
     offset: int = 0,
 ) -> Page[StockRow]:
     """On hand, reserved and available per depot x item (or per lot)."""
-    _check_filter(session, flt)
+    rows, total = stock_page(
+        session, flt, today=today, group_by=group_by, limit=limit, offset=offset
+    )
+    return Page([StockRow(**row) for row in rows], total, limit, offset)
+
+
+def stock_page(
+    session: Session,
+    flt: StockFilter,
+    *,
+    today: dt.date,
+    group_by: Literal["item", "lot"] = "item",
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of stock rows as plain dicts (the keys of `StockRow`) and the total: one
+    query, the total counted by a window over the groups. Only a page past the end (or an
+    empty result) costs more: the filter's depot and item are checked (404) and counted."""
     by_lot = group_by == "lot"
-    stmt = _stock_query(flt, today=today, by_lot=by_lot)
+    given = frozenset(name for name in _FILTERS if getattr(flt, name))
+    page, count = _page_statements(given, flt.include_empty, by_lot)
+    params = {name: getattr(flt, name) for name in given}
+    params |= {"today": today, "page_limit": limit, "page_offset": offset}
+    conn = session.connection()
+    rows = conn.execute(page, params).all()
+    if rows:
+        return [_stock_row(row, today=today, by_lot=by_lot) for row in rows], int(rows[0][-1])
+    _check_filter(session, flt)
+    if not offset:
+        return [], 0
+    return [], int(conn.execute(count, params).scalar() or 0)
+
+
+@functools.cache
+def _page_statements(
+    given: frozenset[str], include_empty: bool, by_lot: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """(a page with its total as a window count, the count alone) for one shape of filter:
+    built once with bound parameters, so a request pays no statement building."""
+    stmt = _stock_query(given, include_empty, by_lot=by_lot)
     order: tuple[Any, ...] = (Location.depot_code, Item.code)
     if by_lot:
         order = (*order, Lot.expiry_date, Lot.id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
-    out = [_stock_row(row, today=today, by_lot=by_lot) for row in rows]
-    return Page(out, int(total), limit, offset)
+    page = (
+        stmt.add_columns(func.count().over())
+        .order_by(*order)
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+    )
+    return page, select(func.count()).select_from(stmt.subquery())
 
 
-def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[Any]:
+def _stock_query(given: frozenset[str], include_empty: bool, *, by_lot: bool) -> Select[Any]:
     """Sums per depot x item; by lot, the lot's columns join the grouping and the row."""
-    usable = usable_clause(today)
+    usable = usable_clause(bindparam("today", type_=Date()))
     avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0)))
     unusable = func.sum(case((usable, literal(0)), else_=Balance.on_hand))
     base_cols = (
@@ -146,14 +203,15 @@ def _stock_query(flt: StockFilter, *, today: dt.date, by_lot: bool) -> Select[An
         .join(Lot, Lot.id == Balance.lot_id)
         .join(Item, Item.code == Balance.item_code)
     )
-    return _filtered(stmt, flt).group_by(
+    return _filtered(stmt, given, include_empty).group_by(
         Location.depot_code, Item.code, Item.name_en, Item.category, Item.unit, *lot_cols
     )
 
 
-def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> StockRow:
-    """One result row of `_stock_query`, with the lot's usability status when by lot."""
-    common = {
+def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> dict[str, Any]:
+    """One result row of `_stock_query` as the keys of `StockRow`, with the lot's usability
+    status when by lot."""
+    out = {
         "depot": row[0],
         "item": row[1],
         "item_name": row[2],
@@ -163,18 +221,23 @@ def _stock_row(row: Row[*tuple[Any, ...]], *, today: dt.date, by_lot: bool) -> S
         "reserved": int(row[6]),
         "available": int(row[7]),
         "unusable": int(row[8]),
+        "lot_no": None,
+        "expiry_date": None,
+        "calibration_due": None,
+        "condition": None,
+        "status": None,
     }
-    if not by_lot:
-        return StockRow(**common)
-    lot = Lot(condition=row[12], expiry_date=row[10], calibration_due=row[11])
-    return StockRow(
-        **common,
-        lot_no=row[9],
-        expiry_date=row[10],
-        calibration_due=row[11],
-        condition=row[12].value,
-        status=lot_usability(lot, today) or "usable",
-    )
+    if by_lot:
+        condition, expiry, due = row[12], row[10], row[11]
+        status = usability(condition, expiry, due, today) or "usable"
+        out |= {
+            "lot_no": row[9],
+            "expiry_date": expiry,
+            "calibration_due": due,
+            "condition": condition.value,
+            "status": status,
+        }
+    return out
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Acting, AuditRecords, describe_movements
@@ -78,9 +79,13 @@ class SqlUnitOfWork:
         writers: sessionmaker[Session],
         readers: sessionmaker[Session],
         acting: Acting | None = None,
+        keys_engine: Engine | None = None,
     ) -> None:
         self._writers = writers
         self._readers = readers
+        #: PostgreSQL: the writers' engine in autocommit, for the keys (made once by the
+        #: caller; made per claim if not given)
+        self._keys_engine = keys_engine
         self._session: Session | None = None
         self._committed = False
         #: who acts: their depot scope binds every ledger, their audit entry every commit
@@ -200,5 +205,19 @@ class SqlUnitOfWork:
     def _keys(self) -> Iterator[IdempotencyRecords]:
         if self._session is not None:
             raise RuntimeError("a key is claimed or settled outside the use case's write")
-        with self._writers.begin() as session:
-            yield IdempotencyRecords(session)
+        # A bare connection of the writers' engine: no session for a statement or two.
+        engine: Engine = self._writers.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, the write lock up front
+                yield IdempotencyRecords(conn)
+            return
+        # PostgreSQL: each statement commits on its own. Every one of them is atomic by
+        # itself (the claim's INSERT ... ON CONFLICT, a guarded UPDATE or DELETE), so a
+        # claim costs one round trip instead of BEGIN, INSERT and COMMIT.
+        with (self._keys_engine or autocommit(engine)).connect() as conn:
+            yield IdempotencyRecords(conn)
+
+
+def autocommit(engine: Engine) -> Engine:
+    """The engine in autocommit (PostgreSQL), for the keys' one-statement transactions."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

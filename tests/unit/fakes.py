@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -81,6 +81,15 @@ class FakeLedger(Ledger):
         except BaseException:
             del self._uow.transaction.calls[mark:]
             raise
+
+    def prefetch_lots(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """No database: nothing to read ahead (the rows are still consumed)."""
+        list(wanted)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every call is recorded as it comes: nothing is held back."""
+        yield
 
     def _record(self, operation: str, request: object, key: str | None) -> Posted:
         self._uow.check_refusal(operation, request)

@@ -1,0 +1,261 @@
+"""Reference rows a posting needs (items with their bulk lot, depots with their locations,
+lots by number), read with SQLAlchemy Core once per ledger and kept: a posting of an
+untracked item at a depot already seen reads nothing. Items, depots, locations and bulk
+lots are built as read-only instances (no per-attribute events); numbered lots come from
+the session, since their condition and dates may change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Connection, Table, and_, bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.instrumentation import manager_of_class
+
+from .errors import NotFoundError
+from .models import Condition, Depot, Item, Location, LocationKind, Lot
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), name="ICT")
+
+#: Codes of the virtual locations every database has.
+VIRTUAL_LOCATIONS: dict[str, tuple[LocationKind, str]] = {
+    "SUPPLIER": (LocationKind.SUPPLIER, "Suppliers (purchases)"),
+    "PRODUCTION": (LocationKind.PRODUCTION, "Domestic production"),
+    "IN_TRANSIT": (LocationKind.IN_TRANSIT, "In transit between locations"),
+    "INCIDENT": (LocationKind.INCIDENT, "Incident sites (unspecified)"),
+    "ISSUED": (LocationKind.ISSUED, "Issued to units"),
+    "SCRAP": (LocationKind.SCRAP, "Scrap and write-offs"),
+    "ADJUSTMENT": (LocationKind.ADJUSTMENT, "Inventory count adjustments"),
+}
+T = TypeVar("T")
+
+_items = cast(Table, Item.__table__)
+_depots = cast(Table, Depot.__table__)
+_locations = cast(Table, Location.__table__)
+_lots = cast(Table, Lot.__table__)
+
+_ITEM_AND_BULK = (
+    select(
+        _items,
+        _lots.c.id.label("bulk_id"),
+        _lots.c.condition.label("bulk_condition"),
+        _lots.c.created_at.label("bulk_created_at"),
+    )
+    .outerjoin(_lots, and_(_lots.c.item_code == _items.c.code, _lots.c.is_bulk.is_(True)))
+    .where(_items.c.code == bindparam("code"))
+)
+_virtual = _locations.alias("virtual")
+#: a depot, its location and the virtual locations (one row each): what a posting at the
+#: depot needs, in one statement
+_DEPOT_AND_LOCATIONS = (
+    select(
+        _depots,
+        _locations.c.id.label("loc_id"),
+        _locations.c.code.label("loc_code"),
+        _locations.c.kind.label("loc_kind"),
+        _locations.c.name.label("loc_name"),
+        _virtual.c.id.label("v_id"),
+        _virtual.c.code.label("v_code"),
+        _virtual.c.kind.label("v_kind"),
+        _virtual.c.name.label("v_name"),
+    )
+    .outerjoin(_locations, _locations.c.depot_code == _depots.c.code)
+    .outerjoin(_virtual, _virtual.c.code.in_(list(VIRTUAL_LOCATIONS)))
+    .where(_depots.c.code == bindparam("code"))
+)
+_LOCATION = select(_locations).where(_locations.c.code == bindparam("code"))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """Expiry and calibration dates are Vietnamese calendar dates."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VN_TZ).date()
+
+
+def usability(
+    condition: Condition, expiry: dt.date | None, calibration_due: dt.date | None, today: dt.date
+) -> str | None:
+    """Why stock of a lot in this state may not be issued, or None when it may."""
+    if condition != Condition.SERVICEABLE:
+        return condition.value
+    if expiry is not None and expiry < today:
+        return "expired"
+    if calibration_due is not None and calibration_due < today:
+        return "calibration overdue"
+    return None
+
+
+def depot_location_code(depot_code: str) -> str:
+    return f"DEPOT/{depot_code}"
+
+
+class Lookups:
+    """The reference rows of one session, kept for the life of one ledger."""
+
+    def __init__(self, session: Session, now: dt.datetime) -> None:
+        self.session = session
+        self.now = now
+        self._items: dict[str, Item] = {}
+        self._depots: dict[str, Depot] = {}
+        self._locations: dict[str, Location] = {}
+        self._bulk: dict[str, Lot] = {}
+        self._lots: dict[tuple[str, str], Lot] = {}
+        self._absent: set[tuple[str, str]] = set()
+        self._connection: Connection | None = None
+        self._connection_for: SessionTransaction | None = None
+
+    def _conn(self) -> Connection:
+        """The session's connection, kept while the session's innermost transaction lasts
+        (asking the session each time costs more than most statements). A savepoint the
+        session begins is only emitted when its connection is asked for: so is it here."""
+        session = self.session
+        current = session.get_nested_transaction() or session.get_transaction()
+        conn = self._connection
+        if conn is None or current is not self._connection_for or conn.closed:
+            conn = self._connection = session.connection()
+            self._connection_for = session.get_nested_transaction() or session.get_transaction()
+        return conn
+
+    # ------------------------------------------------------------------ lookups
+    def depot(self, code: str, field_name: str = "depot") -> Depot:
+        depot = self._depots.get(code)
+        if depot is None:
+            self._load_depot(code, field_name)
+            depot = self._depots[code]
+        return depot
+
+    def _load_depot(self, code: str, field_name: str) -> None:
+        rows = self._conn().execute(_DEPOT_AND_LOCATIONS, {"code": code}).mappings().all()
+        if not rows:
+            raise NotFoundError(f"unknown depot {code!r}", field=field_name)
+        row = rows[0]
+        self._depots[code] = _read_only(Depot, {c.name: row[c.name] for c in _depots.columns})
+        if row["loc_id"] is not None:
+            self._remember_location(row["loc_id"], row["loc_code"], row["loc_kind"], code, row)
+        for row in rows:
+            if row["v_id"] is not None and row["v_code"] not in self._locations:
+                self._remember_location(row["v_id"], row["v_code"], row["v_kind"], None, row)
+
+    def _remember_location(
+        self, loc_id: int, code: str, kind: LocationKind, depot: str | None, row: Any
+    ) -> None:
+        name = row["loc_name"] if depot is not None else row["v_name"]
+        self._locations[code] = _read_only(
+            Location, {"id": loc_id, "code": code, "kind": kind, "depot_code": depot, "name": name}
+        )
+
+    def item(self, code: str, field_name: str = "item") -> Item:
+        item = self._items.get(code)
+        if item is not None:
+            return item
+        row = self._conn().execute(_ITEM_AND_BULK, {"code": code}).mappings().first()
+        if row is None:
+            raise NotFoundError(f"unknown item {code!r}", field=field_name)
+        item = _read_only(Item, {c.name: row[c.name] for c in _items.columns})
+        self._items[code] = item
+        if row["bulk_id"] is not None:
+            self._bulk[code] = _read_only(
+                Lot,
+                {
+                    "id": row["bulk_id"],
+                    "item_code": code,
+                    "lot_no": None,
+                    "is_bulk": True,
+                    "expiry_date": None,
+                    "calibration_due": None,
+                    "condition": row["bulk_condition"],
+                    "created_at": row["bulk_created_at"],
+                },
+            )
+        return item
+
+    def location(self, code: str, field_name: str = "location") -> Location:
+        cached = self._locations.get(code)
+        if cached is not None:
+            return cached
+        row = self._conn().execute(_LOCATION, {"code": code}).mappings().first()
+        if row is None:
+            raise NotFoundError(f"unknown location {code!r}", field=field_name)
+        location = self._locations[code] = _read_only(Location, dict(row))
+        return location
+
+    def depot_location(self, depot_code: str, field_name: str = "depot") -> Location:
+        self.depot(depot_code, field_name)
+        return self.location(depot_location_code(depot_code), field_name)
+
+    def _bulk_lot(self, item: Item) -> Lot:
+        """The implicit lot of an untracked item, made by its first receipt."""
+        lot = self._bulk.get(item.code)
+        if lot is not None:
+            return lot
+        lot = Lot(
+            item_code=item.code,
+            lot_no=None,
+            is_bulk=True,
+            condition=Condition.SERVICEABLE,
+            created_at=self.now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(lot)
+        except IntegrityError:  # a concurrent first receipt created it: use theirs
+            lot = self.session.scalars(
+                select(Lot).where(Lot.item_code == item.code, Lot.is_bulk.is_(True))
+            ).one()
+        self._bulk[item.code] = lot
+        return lot
+
+    def _find_lot(self, item_code: str, lot_no: str | None) -> Lot | None:
+        """A numbered lot (or serial) of an item, from the session, kept for the ledger."""
+        if lot_no is None:
+            return None
+        lot = self._lots.get((item_code, lot_no))
+        if lot is None and (item_code, lot_no) not in self._absent:
+            lot = self.session.scalars(
+                select(Lot).where(Lot.item_code == item_code, Lot.lot_no == lot_no)
+            ).one_or_none()
+            if lot is not None:
+                self._lots[(item_code, lot_no)] = lot
+        return lot
+
+    def _remember_lot(self, lot: Lot) -> None:
+        if lot.lot_no is not None:
+            self._lots[(lot.item_code, lot.lot_no)] = lot
+            self._absent.discard((lot.item_code, lot.lot_no))
+
+    def prefetch_lots(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Read the lots an import names in a few queries instead of one per row."""
+        by_item: dict[str, set[str]] = defaultdict(set)
+        for item_code, lot_no in wanted:
+            if (item_code, lot_no) not in self._lots:
+                by_item[item_code].add(lot_no)
+        # Until this transaction makes them, the lots not found are known not to exist.
+        self._absent.update((i, n) for i, numbers in by_item.items() for n in numbers)
+        for item_code, numbers in by_item.items():
+            ordered = sorted(numbers)
+            for start in range(0, len(ordered), 500):
+                for lot in self.session.scalars(
+                    select(Lot).where(
+                        Lot.item_code == item_code, Lot.lot_no.in_(ordered[start : start + 500])
+                    )
+                ):
+                    self._remember_lot(lot)
+
+
+def _read_only(cls: type[T], values: Mapping[str, Any]) -> T:
+    """A transient instance holding a reference row the ledger only reads (an item, a
+    depot, a location, a bulk lot), built without the ORM's per-attribute set events: the
+    values go straight to the instance's dict, where attribute reads find them."""
+    obj = manager_of_class(cls).new_instance()
+    obj.__dict__.update(values)
+    return obj
