@@ -108,13 +108,22 @@ def admit(
     reason: str | None,
     *,
     storage_field: str = "depot",
+    loads: dict[str, Load] | None = None,
 ) -> OverCapacity | None:
     """Lock the depot and check that `quantity` of `item` fits. Over capacity without a
     reason is refused (409 naming capacity, load and excess); with one, the intake is
-    returned for the caller to record beside its movement. None when it fits."""
+    returned for the caller to record beside its movement. None when it fits.
+
+    `loads` is a batch's memory of the depots it already read (and locked): an import's
+    receipts only add stock, so the caller sums each posted row into it instead of this
+    reading the whole depot again for every row."""
     check_storage(item, depot, storage_field)
-    session.execute(select(Depot.code).where(Depot.code == depot.code).with_for_update())
-    before = depot_loads(session, depot.code).get(depot.code, Load(0.0, 0.0))
+    before = loads.get(depot.code) if loads is not None else None
+    if before is None:
+        session.execute(select(Depot.code).where(Depot.code == depot.code).with_for_update())
+        before = depot_loads(session, depot.code).get(depot.code, Load(0.0, 0.0))
+        if loads is not None:
+            loads[depot.code] = before
     after = before.plus(item, quantity)
     excess = after.excess(depot)
     if not excess.over:

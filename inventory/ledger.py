@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,24 @@ class Ledger(Postings):
     caller owns the transaction: nothing here commits, so a use case can post several
     movements atomically."""
 
+    #: inside `batch()`: each depot's load as of the rows posted so far (capacity.admit)
+    _loads: dict[str, capacity.Load] | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """`Postings.batch`, plus the depots' loads kept in memory: a batch of receipts only
+        adds stock, so each depot is read (and locked) once and each posted row summed in."""
+        if self._loads is not None:
+            with super().batch():
+                yield
+            return
+        self._loads = {}
+        try:
+            with super().batch():
+                yield
+        finally:
+            self._loads = None
+
     def existing_lot(self, item: Item, lot_no: str | None) -> Lot:
         """The lot a request names, enforcing the item's tracking mode."""
         self._check_lot_no(item, lot_no)
@@ -163,7 +182,12 @@ class Ledger(Postings):
         self._within_scope(target)
         receiving.refuse_expired(cmd.expiry_date, cmd.condition, self.today, cmd.source)
         intake = capacity.admit(
-            self.session, self.depot(cmd.depot), item, cmd.quantity, cmd.over_capacity_reason
+            self.session,
+            self.depot(cmd.depot),
+            item,
+            cmd.quantity,
+            cmd.over_capacity_reason,
+            loads=self._loads,
         )
         lot = self._lot_for_receipt(item, cmd)
         receiving.refuse_expired(lot.expiry_date, cmd.condition, self.today, cmd.source)
@@ -183,6 +207,8 @@ class Ledger(Postings):
         )
         if intake is not None:
             intake.record(self.session, movement.id, actor=self.actor, now=self.now)
+        if self._loads is not None:
+            self._loads[cmd.depot] = self._loads[cmd.depot].plus(item, cmd.quantity)
         return Posted([movement.id], [self._line(movement, lot, source, target)])
 
     def _lot_for_receipt(self, item: Item, cmd: Receipt) -> Lot:
