@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .depot_records import REASON_LENGTH, OverCapacityReceipt
@@ -100,6 +100,30 @@ def depot_loads(session: Session, depot: str | None = None) -> dict[str, Load]:
     return {str(code): Load(float(m3), float(kg)) for code, m3, kg in session.execute(stmt)}
 
 
+#: one depot's load, built once: a receipt reads it on the session's connection (Core, no
+#: ORM execution events), so the check costs one cached statement
+_LOAD_OF_DEPOT = (
+    select(
+        func.coalesce(func.sum(Balance.on_hand * Item.unit_volume_m3), 0.0),
+        func.coalesce(func.sum(Balance.on_hand * Item.unit_weight_kg), 0.0),
+    )
+    .join(Location, Location.id == Balance.location_id)
+    .join(Item, Item.code == Balance.item_code)
+    .where(Location.depot_code == bindparam("depot"))
+)
+_LOCK_DEPOT = select(Depot.code).where(Depot.code == bindparam("depot")).with_for_update()
+
+
+def _read_load(session: Session, depot: str) -> Load:
+    """Lock the depot row (PostgreSQL; SQLite's writers are already one at a time) and
+    read its load."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(_LOCK_DEPOT, {"depot": depot})
+    m3, kg = conn.execute(_LOAD_OF_DEPOT, {"depot": depot}).one()
+    return Load(float(m3), float(kg))
+
+
 def admit(
     session: Session,
     depot: Depot,
@@ -120,8 +144,7 @@ def admit(
     check_storage(item, depot, storage_field)
     before = loads.get(depot.code) if loads is not None else None
     if before is None:
-        session.execute(select(Depot.code).where(Depot.code == depot.code).with_for_update())
-        before = depot_loads(session, depot.code).get(depot.code, Load(0.0, 0.0))
+        before = _read_load(session, depot.code)
         if loads is not None:
             loads[depot.code] = before
     after = before.plus(item, quantity)

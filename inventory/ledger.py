@@ -181,6 +181,8 @@ class Ledger(Postings):
         self._check_serial_quantity(item, cmd.quantity)
         self._within_scope(target)
         receiving.refuse_expired(cmd.expiry_date, cmd.condition, self.today, cmd.source)
+        if self._loads is not None and cmd.depot not in self._loads:
+            self.flush_pending()  # the depot's first read in a batch sees what it holds back
         intake = capacity.admit(
             self.session,
             self.depot(cmd.depot),

@@ -82,6 +82,23 @@ def test_an_import_row_over_capacity_is_refused_unless_it_gives_a_reason(api: Ap
     assert api.on_hand("D-DLT", "SHL-CP") == before.detail["on_hand"] + 500
 
 
+def test_import_rows_that_each_fit_but_together_overfill_a_depot_are_refused_from_the_first_over(
+    api: Api,
+) -> None:
+    depot = api.get("/depots/D-DLT")
+    room_m3 = depot["capacity_m3"] - depot["used_m3"]
+    fits = int(room_m3 // 2.5)  # SHL-CP takes 2.5 m3 a unit
+    assert fits >= 4, depot
+    half = fits // 2 + 1  # one row of `half` fits, two do not
+    before = api.snapshot("D-DLT", "SHL-CP")
+    rows = [["D-DLT", "SHL-CP", half, "", "", ""], ["D-DLT", "SHL-CP", half, "", "", ""]]
+
+    refused = assert_problem(api.import_table("csv", RECEIPT_COLUMNS, rows), 422)
+
+    assert [(e["row"], e["field"]) for e in refused["errors"]] == [(3, "quantity")]
+    assert api.snapshot("D-DLT", "SHL-CP") == before
+
+
 # --------------------------------------------------------------------- expiry
 def test_an_import_row_with_expiry_2021_01_01_is_refused_naming_expiry_date(
     api: Api, facts: Facts
