@@ -4,7 +4,7 @@ Stock taken in (a receipt, a transfer received) must fit: the load of a depot is
 over its balances of on hand x the item's unit weight and volume, reserved stock included
 (it is still on the shelves). Taking a depot over either capacity is refused unless the
 receiver gives a reason, which is recorded and raises the `over_capacity` alert for as long
-as the depot stays over. The depot row is locked first (FOR UPDATE on PostgreSQL; SQLite is
+as the depot stays over. The depot row is locked first (FOR NO KEY UPDATE on PostgreSQL; SQLite is
 serialised by BEGIN IMMEDIATE), so two receipts racing into one depot are checked one after
 the other and cannot both slip in under the limit."""
 
@@ -111,7 +111,12 @@ _LOAD_OF_DEPOT = (
     .join(Item, Item.code == Balance.item_code)
     .where(Location.depot_code == bindparam("depot"))
 )
-_LOCK_DEPOT = select(Depot.code).where(Depot.code == bindparam("depot")).with_for_update()
+#: FOR NO KEY UPDATE: receipts into one depot wait for each other, but the foreign-key
+#: checks of rows naming the depot (a transfer shipped to it holds its balances' locks
+#: while it takes one) never wait on it, so no cycle with the balance locks can form
+_LOCK_DEPOT = (
+    select(Depot.code).where(Depot.code == bindparam("depot")).with_for_update(key_share=True)
+)
 
 
 def _read_load(session: Session, depot: str) -> Load:

@@ -142,6 +142,43 @@ def test_receipts_racing_into_one_depot_never_take_it_past_capacity_together(
         assert check_ledger(session) == []
 
 
+def test_transfers_shipped_to_a_depot_while_others_arrive_there_never_deadlock(
+    world: Database,
+) -> None:
+    """An arrival locks its depot (the capacity check), then the in-transit balance; a
+    shipment holds the in-transit balance while its transfer row's foreign key takes a
+    share lock on the same depot. With FOR UPDATE on the depot the two wait on each other
+    (PostgreSQL: deadlock detected, seen as 5xx under bench/api); FOR NO KEY UPDATE leaves
+    the key share free, so every posting goes through."""
+    _receive(world, Receipt(depot="D-AAA", item="BOOM", quantity=400), "stock-a")
+    waiting = [
+        post_movement(
+            world.uow(),
+            TransferOut(from_depot="D-AAA", to_depot="D-BBB", item="BOOM", quantity=1),
+            key=f"first-{n}",
+            actor="t",
+            now=NOW,
+        )[0]["transfer_id"]
+        for n in range(24)
+    ]
+
+    def job(i: int) -> None:
+        for n in range(6):
+            if i % 2:
+                ship = TransferOut(from_depot="D-AAA", to_depot="D-BBB", item="BOOM", quantity=1)
+                post_movement(world.uow(), ship, key=f"ship-{i}-{n}", actor="t", now=NOW)
+            else:
+                transfer = int(waiting[(i // 2) * 6 + n])  # type: ignore[call-overload]
+                arrive = TransferReceive(transfer)
+                post_movement(world.uow(), arrive, key=f"arrive-{i}-{n}", actor="t", now=NOW)
+
+    _together(8, job)
+
+    assert _count(world, Transfer) == 24 + 4 * 6
+    with world.sessions() as session:
+        assert check_ledger(session) == []
+
+
 def test_an_item_a_depot_has_no_storage_for_is_refused_with_a_409_whatever_the_reason(
     world: Database,
 ) -> None:
