@@ -365,7 +365,9 @@ class Ledger(Postings):
             quantity=take.quantity,
             status=TransferStatus.IN_TRANSIT,
             shipped_at=self.now,
+            out_movement_id=movement.id,
         )
+        self.flush_pending()  # the movement row exists before the transfer names it
         self.session.add(transfer)
         self.session.flush()
         if movement.reference is None:
@@ -402,6 +404,7 @@ class Ledger(Postings):
         )
         if intake is not None:
             intake.record(self.session, movement.id, actor=self.actor, now=self.now)
+        transfer.in_movement_id = movement.id
         transfer.status = TransferStatus.RECEIVED
         transfer.received_at = self.now
         return Posted(

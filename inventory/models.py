@@ -340,6 +340,10 @@ class Transfer(Base):
     status: Mapped[TransferStatus] = mapped_column(_enum(TransferStatus, "transfer_status"))
     shipped_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the ledger lines of the shipment and of the arrival (once booked): what ties a stock
+    #: card's transfer line to its transfer and so to the other depot
+    out_movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"), index=True)
+    in_movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"), index=True)
 
 
 class StockPolicy(Base):

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .errors import ForbiddenError
 from .models import Item, Lot, Tracking
 
 if TYPE_CHECKING:
@@ -37,9 +36,8 @@ def lots_to_take(
         lot = ledger.existing_lot(item, lot_no)
         ledger._check_serial_quantity(item, quantity)
         return [Take(lot, quantity, picked=False)]
-    if ledger.scope is not None and depot not in ledger.scope:
-        # before looking at its stock: an outsider learns nothing of what the depot holds
-        raise ForbiddenError(f"{ledger.actor} may not change stock at depot {depot}", field="depot")
+    # before looking at its stock: an outsider learns nothing of what the depot holds
+    ledger._within_scope(ledger.depot_location(depot))
     picks = ledger.pick_fefo(depot, item.code, quantity)
     lots = {
         lot.id: lot

@@ -1,26 +1,20 @@
 """Depot-to-depot transfers as the two depots see them: the list of what is on its way in or
-out, and the other depot of a transfer line on a stock card.
-
-A transfer row and its two movements are written by one ledger call each, at one instant:
-the TRANSFER_OUT movement leaves the sending depot with the transfer's lot and quantity at
-`shipped_at`, the TRANSFER_IN movement reaches the receiving depot at `received_at`. That
-is how a movement is tied to its transfer here (the schema holds no link; a sender's own
-`reference` replaces the `transfer:<id>` one on the out movement). Should two rows ever
-match one key, they pair off in id order, so no line is counted twice."""
+out, and the other depot of a transfer line on a stock card. A transfer names its two
+ledger lines (`out_movement_id`, `in_movement_id` once received), which is how a stock
+card's line finds its transfer and the transfer list finds who shipped and received."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError, ValidationError
-from .models import Depot, Item, Location, Lot, Movement, MovementKind, Transfer, TransferStatus
+from .models import Depot, Item, Lot, Movement, MovementKind, Transfer, TransferStatus
 from .queries import Page
 
 Direction = Literal["inbound", "outbound"]
@@ -38,68 +32,29 @@ class TransferEnd:
     label: str
 
 
-#: (depot, lot id, instant, quantity): what a transfer and one of its movements share
-_Key = tuple[str, int, dt.datetime, int]
-
-
-def _transfer_key(t: Transfer, incoming: bool) -> _Key | None:
-    """The key of the transfer's in (or out) movement; None for an arrival not yet booked."""
-    moment = t.received_at if incoming else t.shipped_at
-    if moment is None:
-        return None
-    return (t.to_depot if incoming else t.from_depot, t.lot_id, moment, t.quantity)
-
-
-def _pair(
-    transfers: Sequence[Transfer], movements: Sequence[tuple[Movement, str]], incoming: bool
-) -> list[tuple[Transfer, Movement]]:
-    """Transfers with their in (or out) movement, given as (movement, its depot): equal
-    keys pair off in id order, so each is used once."""
-    pool: dict[_Key, list[Transfer]] = defaultdict(list)
-    for t in sorted(transfers, key=lambda t: t.id):
-        key = _transfer_key(t, incoming)
-        if key is not None:
-            pool[key].append(t)
-    pairs = []
-    for mv, depot in sorted(movements, key=lambda m: m[0].id):
-        matches = pool.get((depot, mv.lot_id, mv.posted_at, mv.quantity))
-        if matches:
-            pairs.append((matches.pop(0), mv))
-    return pairs
-
-
 def transfer_ends(
     session: Session, depot: str, item: str, movements: Sequence[tuple[Movement, bool]]
 ) -> dict[int, TransferEnd]:
     """For each transfer movement of `depot`'s card of `item` (movement, incoming), the
     transfer it belongs to, by movement id. One query, only when there is such a line."""
-    wanted: dict[bool, list[tuple[Movement, str]]] = {True: [], False: []}
-    for mv, incoming in movements:
-        kind = MovementKind.TRANSFER_IN if incoming else MovementKind.TRANSFER_OUT
-        if mv.kind == kind:
-            wanted[incoming].append((mv, depot))
-    if not wanted[True] and not wanted[False]:
+    legs = {
+        mv.id: incoming
+        for mv, incoming in movements
+        if mv.kind == (MovementKind.TRANSFER_IN if incoming else MovementKind.TRANSFER_OUT)
+    }
+    if not legs:
         return {}
     found = session.scalars(
         select(Transfer).where(
-            Transfer.item_code == item,
-            or_(
-                and_(
-                    Transfer.from_depot == depot,
-                    Transfer.shipped_at.in_([mv.posted_at for mv, _ in wanted[False]]),
-                ),
-                and_(
-                    Transfer.to_depot == depot,
-                    Transfer.received_at.in_([mv.posted_at for mv, _ in wanted[True]]),
-                ),
-            ),
+            or_(Transfer.out_movement_id.in_(legs), Transfer.in_movement_id.in_(legs))
         )
     ).all()
-    return {
-        mv.id: _end(t, incoming)
-        for incoming in (False, True)
-        for t, mv in _pair(found, wanted[incoming], incoming)
-    }
+    ends: dict[int, TransferEnd] = {}
+    for t in found:
+        for movement_id, incoming in ((t.out_movement_id, False), (t.in_movement_id, True)):
+            if movement_id is not None and legs.get(movement_id) is incoming:
+                ends[movement_id] = _end(t, incoming)
+    return ends
 
 
 def _end(t: Transfer, incoming: bool) -> TransferEnd:
@@ -232,27 +187,16 @@ def _listing() -> Select[Transfer, Depot, Depot, Item, str | None]:
 
 
 def _legs(session: Session, page: Sequence[Transfer], *, incoming: bool) -> dict[int, Movement]:
-    """The out (or in) movement of each transfer of the page, by transfer id: one query
-    over the page's depots x items, served by the movements' (location, item) indexes
-    (each depot x item's movements read once, not once per transfer)."""
-    keyed = [t for t in page if _transfer_key(t, incoming) is not None]
-    if not keyed:
+    """The out (or in) movement of each transfer of the page, by transfer id: one query."""
+    ids = {
+        leg: t.id
+        for t in page
+        if (leg := t.in_movement_id if incoming else t.out_movement_id) is not None
+    }
+    if not ids:
         return {}
-    end = Movement.to_location_id if incoming else Movement.from_location_id
-    depots = sorted({t.to_depot if incoming else t.from_depot for t in keyed})
-    kind = MovementKind.TRANSFER_IN if incoming else MovementKind.TRANSFER_OUT
-    rows = session.execute(
-        select(Movement, Location.depot_code)
-        .join(Location, Location.id == end)
-        .where(
-            Location.depot_code.in_(depots),
-            Movement.item_code.in_(sorted({t.item_code for t in keyed})),
-            Movement.kind == kind,
-            Movement.posted_at.in_([t.received_at if incoming else t.shipped_at for t in keyed]),
-        )
-    ).all()
-    movements = [(mv, depot or "") for mv, depot in rows]
-    return {t.id: mv for t, mv in _pair(keyed, movements, incoming)}
+    rows = session.scalars(select(Movement).where(Movement.id.in_(ids))).all()
+    return {ids[mv.id]: mv for mv in rows}
 
 
 def _named(row: Depot | Item) -> Named:

@@ -1,6 +1,6 @@
 """How transfers and their movements are tied together for the listing and the stock card,
-on the tiny world (SQLite and PostgreSQL): by depot, lot, instant and quantity, each
-movement used once even when two transfers share all four."""
+on the tiny world (SQLite and PostgreSQL): each transfer names its two ledger lines, so two
+transfers alike in depot, lot, instant and quantity still each get their own line."""
 
 from __future__ import annotations
 
