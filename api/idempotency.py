@@ -48,14 +48,17 @@ def run_once(
     *,
     lease: dt.timedelta = LEASE,
     keep_refusals: bool = True,
+    in_write: bool = False,
 ) -> tuple[Answer, bool]:
     """Run `use_case` once per key and body; returns (answer, replayed). The use case
     stores its answer with `uow.answer(claim, answer)` before it commits. A refused
     first request is replayed by raising `ReplayedRefusal`; `keep_refusals=False` frees
-    the key on a refusal instead (the CLI's content-hash keys)."""
+    the key on a refusal instead (the CLI's content-hash keys). `in_write=True` is for a
+    use case whose first act is its one write (`with uow:`): on SQLite the key is then
+    claimed inside that write (`inventory.uow`)."""
     if key is None:
         return use_case(NO_KEY), False
-    first = _claim(uow, key, operation, payload, lease)
+    first = _claim(uow, key, operation, payload, lease, in_write)
     if isinstance(first, FirstAnswer):
         if first.status is not None:
             raise ReplayedRefusal(first.status, first.body)
@@ -68,15 +71,22 @@ def run_once(
         refusal = refusal_of(exc) if keep_refusals else None
         _settle(uow, first, refusal)
         raise
+    finally:
+        uow.abandon()  # a write opened for the claim and never entered is rolled back
 
 
 def _claim(
-    uow: UnitOfWork, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+    uow: UnitOfWork,
+    key: str,
+    operation: str,
+    payload: dict[str, Any],
+    lease: dt.timedelta,
+    in_write: bool,
 ) -> Claim | FirstAnswer:
     """The key, or the first answer to it; waits a while for a twin still running."""
     deadline = time.monotonic() + WAIT_S
     while True:
-        got = uow.claim(key, operation, payload, lease)
+        got = uow.claim(key, operation, payload, lease, in_write=in_write)
         if not isinstance(got, Busy):
             return got
         if time.monotonic() >= deadline:

@@ -14,6 +14,7 @@ from inventory.audit import Acting
 from inventory.db import make_engine, make_session_factory, reading
 from inventory.idempotency import Claim
 from inventory.ledger import Ledger, Posted, local_date, utcnow
+from inventory.lookups import ReferenceCache
 from inventory.migrate import upgrade
 from inventory.models import Condition
 from inventory.seed import is_seeded, seed
@@ -46,11 +47,13 @@ class Database:
         self.keys_engine: Engine | None = (
             autocommit(self.engine) if self.engine.dialect.name == "postgresql" else None
         )
+        #: items, depots and locations, kept across transactions (`inventory.lookups`)
+        self.reference = ReferenceCache()
 
     def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
         """A fresh unit of work for one use case; with `acting`, scoped to that user's
         depots and audited on commit."""
-        return SqlUnitOfWork(self.sessions, self.readers, acting, self.keys_engine)
+        return SqlUnitOfWork(self.sessions, self.readers, acting, self.keys_engine, self.reference)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -111,7 +114,7 @@ def post_movement(
             uow.commit()
         return result
 
-    return run_once(uow, key, "movement", payload, post)
+    return run_once(uow, key, "movement", payload, post, in_write=True)
 
 
 def _dispatch(ledger: Ledger, command: c.Command | ReversalRequest, key: str | None) -> Posted:

@@ -38,10 +38,16 @@ _records = cast(Table, IdempotencyRecord.__table__)
 
 @dataclass(frozen=True)
 class Claim:
-    """A key this request holds while its use case runs; without a key, nothing is kept."""
+    """A key this request holds while its use case runs; without a key, nothing is kept.
+    A claim made inside the use case's own write (`in_write`, SQLite: see
+    `inventory.uow`) disappears if that write rolls back, so a refusal is stored anew
+    (with the request's `operation` and `digest`) and a failure has nothing to free."""
 
     key: str | None = None
     token: str | None = None
+    in_write: bool = False
+    operation: str = ""
+    digest: str = ""
 
 
 #: The claim of a request sent without a key: answering it stores nothing.
@@ -75,10 +81,18 @@ class IdempotencyRecords:
         return self._db.connection() if isinstance(self._db, Session) else self._db
 
     def claim(
-        self, key: str, operation: str, digest: str, *, now: dt.datetime, lease: dt.timedelta
+        self,
+        key: str,
+        operation: str,
+        digest: str,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        in_write: bool = False,
     ) -> Claim | FirstAnswer | Busy:
         """Take `key` for this request, or say what the first request with it got (or that
-        it is still running). Another request's body under the key is a conflict."""
+        it is still running). Another request's body under the key is a conflict.
+        `in_write`: this runs inside the use case's own write (see `Claim`)."""
         token = secrets.token_hex(16)
         row = {
             "key": key,
@@ -95,7 +109,7 @@ class IdempotencyRecords:
         conn = self._conn()
         claimed = conn.execute(_CLAIMS[conn.dialect.name], row).first()
         if claimed is not None:
-            return Claim(key, token)
+            return Claim(key, token, in_write, operation, digest)
         record = self._get(key)
         if record is None:  # a twin released it meanwhile: the caller tries again
             return Busy(now)
@@ -109,7 +123,10 @@ class IdempotencyRecords:
         assert record.lease_until is not None
         if record.lease_until > now:
             return Busy(record.lease_until)
-        return self._take_over(record, now=now, lease=lease)
+        taken = self._take_over(record, now=now, lease=lease)
+        if isinstance(taken, Claim):
+            return Claim(taken.key, taken.token, in_write, operation, digest)
+        return taken
 
     def _take_over(
         self, record: Row[Any], *, now: dt.datetime, lease: dt.timedelta
@@ -137,12 +154,31 @@ class IdempotencyRecords:
 
     def refuse(self, claim: Claim, status: int, body: dict[str, Any], *, now: dt.datetime) -> None:
         """Keep a refusal, so that a retry gets it back instead of a re-run."""
-        if claim.key is not None:
+        if claim.key is None:
+            return
+        if not claim.in_write:
             self._settle(claim, KeyState.REFUSED, body, status, now)
+            return
+        # The claim rolled back with its write: the refusal is the key's first record
+        # (unless a twin has claimed the key since: then the twin's run answers it).
+        row = {
+            "key": claim.key,
+            "fingerprint": claim.digest,
+            "operation": claim.operation,
+            "response": body,
+            "status_code": status,
+            "state": KeyState.REFUSED,
+            "token": None,
+            "lease_until": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        conn = self._conn()
+        conn.execute(_CLAIMS[conn.dialect.name], row)
 
     def release(self, claim: Claim) -> None:
         """Free the key after a failure: the next request with it runs afresh."""
-        if claim.key is None:
+        if claim.key is None or claim.in_write:  # an in-write claim rolled back already
             return
         self._execute(delete(_records).where(*_held(claim.key, claim.token)))
 

@@ -3,6 +3,14 @@ lots by number), read with SQLAlchemy Core once per ledger and kept: a posting o
 untracked item at a depot already seen reads nothing. Items, depots, locations and bulk
 lots are built as read-only instances (no per-attribute events); numbered lots come from
 the session, since their condition and dates may change.
+
+Items, depots, locations and bulk lots never change once written (seeding and restore
+write them; a bulk lot's condition cannot be set), so a `ReferenceCache` shared by the
+ledgers of one database keeps them across transactions too: a posting then reads no
+reference row at all. A ledger hands the rows it read to the cache only after its
+transaction commits (`Lookups.publish`), so a row it made and then rolled back (a first
+receipt's bulk lot) is never shared. Restoring another database's backup under a running
+service would make the shared ids stale: restore with the service stopped (README).
 """
 
 from __future__ import annotations
@@ -99,12 +107,35 @@ def depot_location_code(depot_code: str) -> str:
     return f"DEPOT/{depot_code}"
 
 
+class ReferenceCache:
+    """Reference rows as plain values, shared by the ledgers of one database (module
+    docstring). Dict reads and writes are atomic under the GIL, and a row, once written,
+    is never replaced by a different one, so threads need no lock."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.bulk: dict[str, dict[str, Any]] = {}
+        self.depots: dict[str, dict[str, Any]] = {}
+        self.locations: dict[str, dict[str, Any]] = {}
+
+    def clear(self) -> None:
+        """Forget everything (after a restore or a reseed in this process)."""
+        for kept in (self.items, self.bulk, self.depots, self.locations):
+            kept.clear()
+
+
 class Lookups:
     """The reference rows of one session, kept for the life of one ledger."""
 
-    def __init__(self, session: Session, now: dt.datetime) -> None:
+    def __init__(
+        self, session: Session, now: dt.datetime, shared: ReferenceCache | None = None
+    ) -> None:
         self.session = session
         self.now = now
+        #: rows kept across transactions, and what this ledger read to add to them once
+        #: its transaction has committed
+        self.shared = shared
+        self._read: list[tuple[dict[str, dict[str, Any]], str, dict[str, Any]]] = []
         self._items: dict[str, Item] = {}
         self._depots: dict[str, Depot] = {}
         self._locations: dict[str, Location] = {}
@@ -130,18 +161,33 @@ class Lookups:
     def depot(self, code: str, field_name: str = "depot") -> Depot:
         depot = self._depots.get(code)
         if depot is None:
-            self._load_depot(code, field_name)
+            if not self._depot_from_shared(code):
+                self._load_depot(code, field_name)
             depot = self._depots[code]
         return depot
+
+    def _depot_from_shared(self, code: str) -> bool:
+        """The depot and its location from the shared cache, if it holds them."""
+        shared = self.shared
+        if shared is None or code not in shared.depots:
+            return False
+        location = shared.locations.get(depot_location_code(code))
+        if location is None:
+            return False
+        self._depots[code] = _read_only(Depot, shared.depots[code])
+        self._locations[location["code"]] = _read_only(Location, location)
+        return True
 
     def _load_depot(self, code: str, field_name: str) -> None:
         rows = self._conn().execute(_DEPOT_AND_LOCATIONS, {"code": code}).mappings().all()
         if not rows:
             raise NotFoundError(f"unknown depot {code!r}", field=field_name)
         row = rows[0]
-        self._depots[code] = _read_only(Depot, {c.name: row[c.name] for c in _depots.columns})
+        values = {c.name: row[c.name] for c in _depots.columns}
+        self._depots[code] = _read_only(Depot, values)
         if row["loc_id"] is not None:
             self._remember_location(row["loc_id"], row["loc_code"], row["loc_kind"], code, row)
+            self._note_read("depots", code, values)
         for row in rows:
             if row["v_id"] is not None and row["v_code"] not in self._locations:
                 self._remember_location(row["v_id"], row["v_code"], row["v_kind"], None, row)
@@ -150,43 +196,68 @@ class Lookups:
         self, loc_id: int, code: str, kind: LocationKind, depot: str | None, row: Any
     ) -> None:
         name = row["loc_name"] if depot is not None else row["v_name"]
-        self._locations[code] = _read_only(
-            Location, {"id": loc_id, "code": code, "kind": kind, "depot_code": depot, "name": name}
-        )
+        values = {"id": loc_id, "code": code, "kind": kind, "depot_code": depot, "name": name}
+        self._locations[code] = _read_only(Location, values)
+        self._note_read("locations", code, values)
+
+    def _note_read(self, kind: str, code: str, values: dict[str, Any]) -> None:
+        """Remember a row read from the database, for `publish` after the commit."""
+        if self.shared is not None:
+            self._read.append((getattr(self.shared, kind), code, values))
+
+    def publish(self) -> None:
+        """Share the reference rows this ledger read, once its transaction has committed
+        (so each of them is in the books for good)."""
+        for kept, code, values in self._read:
+            kept.setdefault(code, values)
+        self._read.clear()
 
     def item(self, code: str, field_name: str = "item") -> Item:
         item = self._items.get(code)
         if item is not None:
             return item
+        shared = self.shared
+        if shared is not None and code in shared.items:
+            item = self._items[code] = _read_only(Item, shared.items[code])
+            bulk = shared.bulk.get(code)
+            if bulk is not None:
+                self._bulk[code] = _read_only(Lot, bulk)
+            return item
         row = self._conn().execute(_ITEM_AND_BULK, {"code": code}).mappings().first()
         if row is None:
             raise NotFoundError(f"unknown item {code!r}", field=field_name)
-        item = _read_only(Item, {c.name: row[c.name] for c in _items.columns})
-        self._items[code] = item
+        values = {c.name: row[c.name] for c in _items.columns}
+        item = self._items[code] = _read_only(Item, values)
         if row["bulk_id"] is not None:
-            self._bulk[code] = _read_only(
-                Lot,
-                {
-                    "id": row["bulk_id"],
-                    "item_code": code,
-                    "lot_no": None,
-                    "is_bulk": True,
-                    "expiry_date": None,
-                    "calibration_due": None,
-                    "condition": row["bulk_condition"],
-                    "created_at": row["bulk_created_at"],
-                },
-            )
+            bulk_values = {
+                "id": row["bulk_id"],
+                "item_code": code,
+                "lot_no": None,
+                "is_bulk": True,
+                "expiry_date": None,
+                "calibration_due": None,
+                "condition": row["bulk_condition"],
+                "created_at": row["bulk_created_at"],
+            }
+            self._bulk[code] = _read_only(Lot, bulk_values)
+            self._note_read("bulk", code, bulk_values)
+        self._note_read("items", code, values)
         return item
 
     def location(self, code: str, field_name: str = "location") -> Location:
         cached = self._locations.get(code)
         if cached is not None:
             return cached
+        shared = self.shared.locations.get(code) if self.shared is not None else None
+        if shared is not None:
+            location = self._locations[code] = _read_only(Location, shared)
+            return location
         row = self._conn().execute(_LOCATION, {"code": code}).mappings().first()
         if row is None:
             raise NotFoundError(f"unknown location {code!r}", field=field_name)
-        location = self._locations[code] = _read_only(Location, dict(row))
+        values = dict(row)
+        location = self._locations[code] = _read_only(Location, values)
+        self._note_read("locations", code, values)
         return location
 
     def depot_location(self, depot_code: str, field_name: str = "depot") -> Location:
@@ -213,6 +284,7 @@ class Lookups:
                 select(Lot).where(Lot.item_code == item.code, Lot.is_bulk.is_(True))
             ).one()
         self._bulk[item.code] = lot
+        self._note_read("bulk", item.code, {c.name: getattr(lot, c.name) for c in _lots.columns})
         return lot
 
     def _find_lot(self, item_code: str, lot_no: str | None) -> Lot | None:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from .errors import ForbiddenError, InsufficientStockError, ValidationError
 from .lookups import (
     Lookups,
+    ReferenceCache,
     local_date,
     utcnow,
 )
@@ -159,8 +160,9 @@ class Postings(Lookups):
         actor: str = "system",
         now: dt.datetime | None = None,
         depots: frozenset[str] | None = None,
+        reference: ReferenceCache | None = None,
     ) -> None:
-        super().__init__(session, now or utcnow())
+        super().__init__(session, now or utcnow(), reference)
         self.actor = actor
         self.today = local_date(self.now)
         #: the depots the actor may change stock at (None: every depot)

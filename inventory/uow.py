@@ -9,6 +9,13 @@
 
 (`api.idempotency.run_once` does the claiming, waiting and replaying around a use case.)
 
+On SQLite a use case that goes straight into its write (a movement) may claim its key
+inside that write instead (`claim(..., in_write=True)`): writers there take the database
+lock one at a time, so a twin waits for the first request's commit and then reads its
+answer, and the claim costs no transaction of its own. The write opened for the claim is
+the one the next `with uow:` enters; if the use case never enters it, `abandon()` rolls
+it back.
+
 `reading()` opens a read-only transaction instead (on SQLite it does not take the write
 lock), for the snapshot a long solve works from: nothing is held while it solves."""
 
@@ -30,6 +37,7 @@ from .incidents import IncidentRecords
 from .jobs import JobRepo
 from .ledger import Ledger, fingerprint, utcnow
 from .levels_records import LevelsRecords
+from .lookups import ReferenceCache
 from .plans import PlanRecords
 
 
@@ -56,8 +64,16 @@ class UnitOfWork(Protocol):
     def reading(self) -> AbstractContextManager[Self]: ...
 
     def claim(
-        self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+        self,
+        key: str,
+        operation: str,
+        payload: dict[str, Any],
+        lease: dt.timedelta,
+        *,
+        in_write: bool = False,
     ) -> Claim | FirstAnswer | Busy: ...
+
+    def abandon(self) -> None: ...
 
     def answer(self, claim: Claim, response: dict[str, Any]) -> None: ...
 
@@ -80,8 +96,11 @@ class SqlUnitOfWork:
         readers: sessionmaker[Session],
         acting: Acting | None = None,
         keys_engine: Engine | None = None,
+        reference: ReferenceCache | None = None,
     ) -> None:
         self._writers = writers
+        #: items, depots and locations shared by the ledgers of this database
+        self._reference = reference
         self._readers = readers
         #: PostgreSQL: the writers' engine in autocommit, for the keys (made once by the
         #: caller; made per claim if not given)
@@ -93,13 +112,24 @@ class SqlUnitOfWork:
         self._ledgers: list[Ledger] = []
         self._target: str | None = None
         self._audited = False
+        #: a write opened by an in-write claim, for the next `with uow:` to enter
+        self._claimed_write = False
 
     # ------------------------------------------------------------ transaction
     def __enter__(self) -> Self:
+        if self._claimed_write:  # the write an in-write claim opened (module docstring)
+            self._claimed_write = False
+            return self
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
         self._open(self._writers)
         return self
+
+    def abandon(self) -> None:
+        """Roll back a write an in-write claim opened that no use case entered."""
+        if self._claimed_write:
+            self._claimed_write = False
+            self._close()
 
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
@@ -148,6 +178,8 @@ class SqlUnitOfWork:
         self._append_audit()
         self.session.commit()
         self._committed = True
+        for ledger in self._ledgers:
+            ledger.publish()
 
     def note(self, target: str) -> None:
         """Name what this transaction acted on (`incident 7`) for its audit entry."""
@@ -168,24 +200,52 @@ class SqlUnitOfWork:
     # ------------------------------------------------------------ helpers
     def ledger(self, actor: str, now: dt.datetime | None = None) -> Ledger:
         scope = self.acting.depots if self.acting is not None else None
-        ledger = Ledger(self.session, actor=actor, now=now, depots=scope)
+        ledger = Ledger(self.session, actor=actor, now=now, depots=scope, reference=self._reference)
         self._ledgers.append(ledger)
         return ledger
 
     # ------------------------------------------------------------ idempotency keys
     def claim(
-        self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+        self,
+        key: str,
+        operation: str,
+        payload: dict[str, Any],
+        lease: dt.timedelta,
+        *,
+        in_write: bool = False,
     ) -> Claim | FirstAnswer | Busy:
         """Claim `key` in a short transaction of its own, before the use case runs, so that
         a twin request sees the claim at once (see `inventory.idempotency`). The key is
         the acting user's: another user sending it, even with the same body, is refused as
         a key reused for another request, so no one is answered with someone else's
-        result (nor past their own depot scope)."""
+        result (nor past their own depot scope). With `in_write` on SQLite, the claim is
+        made in the use case's write instead (module docstring)."""
         if self.acting is not None:
             payload = {"payload": payload, "by": self.acting.user}
+        digest = fingerprint(operation, payload)
+        if in_write and self._writers.kw["bind"].dialect.name == "sqlite":
+            return self._claim_in_write(key, operation, digest, lease)
         with self._keys() as keys:
-            digest = fingerprint(operation, payload)
             return keys.claim(key, operation, digest, now=utcnow(), lease=lease)
+
+    def _claim_in_write(
+        self, key: str, operation: str, digest: str, lease: dt.timedelta
+    ) -> Claim | FirstAnswer | Busy:
+        if self._session is not None:
+            raise RuntimeError("a key is claimed inside a write already open")
+        self._open(self._writers)
+        try:
+            got = IdempotencyRecords(self.session).claim(
+                key, operation, digest, now=utcnow(), lease=lease, in_write=True
+            )
+        except BaseException:
+            self._close()
+            raise
+        if isinstance(got, Claim):
+            self._claimed_write = True
+        else:  # answered before, or held by a twin: nothing to write
+            self._close()
+        return got
 
     def answer(self, claim: Claim, response: dict[str, Any]) -> None:
         """Store the answer inside the open write: it commits with the postings or not at all."""
@@ -203,6 +263,7 @@ class SqlUnitOfWork:
 
     @contextmanager
     def _keys(self) -> Iterator[IdempotencyRecords]:
+        self.abandon()  # a refusal before the use case entered its write: roll it back
         if self._session is not None:
             raise RuntimeError("a key is claimed or settled outside the use case's write")
         # A bare connection of the writers' engine: no session for a statement or two.

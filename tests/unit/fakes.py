@@ -234,8 +234,17 @@ class FakeUnitOfWork:
 
     # ------------------------------------------------------------ helpers
     def claim(
-        self, key: str, operation: str, payload: dict[str, Any], lease: dt.timedelta
+        self,
+        key: str,
+        operation: str,
+        payload: dict[str, Any],
+        lease: dt.timedelta,
+        *,
+        in_write: bool = False,
     ) -> Claim | FirstAnswer | Busy:
+        """`in_write` changes where the SQL unit of work keeps the claim, not what it
+        answers: the fake keeps every claim in its dict."""
+        del in_write
         if self._transaction is not None:
             raise RuntimeError("a key is claimed outside the use case's write")
         digest = fingerprint(operation, payload)
@@ -252,6 +261,9 @@ class FakeUnitOfWork:
         if held.state != KeyState.IN_PROGRESS:
             return FirstAnswer(dict(held.body), held.status)
         return Busy(held.lease_until)
+
+    def abandon(self) -> None:
+        """The fake opens no write for a claim: nothing to roll back."""
 
     def answer(self, claim: Claim, response: dict[str, Any]) -> None:
         if claim.key is not None:
