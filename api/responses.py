@@ -18,7 +18,16 @@ def _plain(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def json_response(payload: Any, status_code: int = 200) -> Response:
+def plain_json(payload: Any) -> bytes:
     """`payload` as UTF-8 JSON (Vietnamese names keep their diacritics)."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_plain)
-    return Response(body.encode(), status_code=status_code, media_type="application/json")
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_plain).encode()
+
+
+def json_response(payload: Any, status_code: int = 200) -> Response:
+    """`payload` as a JSON response."""
+    return json_bytes_response(plain_json(payload), status_code)
+
+
+def json_bytes_response(body: bytes, status_code: int = 200) -> Response:
+    """JSON already written (a kept stock page)."""
+    return Response(body, status_code=status_code, media_type="application/json")

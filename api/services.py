@@ -22,6 +22,7 @@ from inventory.uow import SqlUnitOfWork, UnitOfWork, autocommit
 
 from .idempotency import run_once
 from .settings import Settings
+from .stock_pages import StockPages
 
 
 class Database:
@@ -49,6 +50,8 @@ class Database:
         )
         #: items, depots and locations, kept across transactions (`inventory.lookups`)
         self.reference = ReferenceCache()
+        #: GET /stock pages, kept under their depot's stock version (`api.stock_pages`)
+        self.stock_pages = StockPages()
 
     def uow(self, acting: Acting | None = None) -> SqlUnitOfWork:
         """A fresh unit of work for one use case; with `acting`, scoped to that user's

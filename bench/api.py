@@ -1,11 +1,13 @@
 """Posting movements and reading stock through HTTP: throughput and p50 / p99 latency of
-`chemdepot serve` (real uvicorn, loopback, PostgreSQL) under N concurrent clients, beside a
+`chemdepot serve` (real uvicorn, loopback, PostgreSQL or the embedded SQLite of `make run`)
+under N concurrent clients, beside a
 bare FastAPI endpoint served by the same uvicorn in the same run (the ceiling), and the
 books checked after the load: no posting lost or doubled, no negative balance, no 5xx.
 The reads are `GET /stock?depot=D-HNI&limit=50` against a bare endpoint returning the same
 page (`bench/api_reads.py`).
 
-    python -m bench.api [--clients 16] [--seconds 10] [--rounds 2] [--read-clients 8] [--json FILE]
+    python -m bench.api [--backend postgresql|sqlite] [--clients 16] [--seconds 10] [--rounds 2]
+                        [--read-clients 8] [--json FILE]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import statistics
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,14 @@ from bench.http_load import BooksReport, LoadParams, LoadResult, check_books, ch
 from bench.http_server import ServerProcess, start_asgi, start_chemdepot
 
 # The ledger benchmark's PostgreSQL helpers: a database of our own, the machine's header.
-from bench.ledger import _loadavg, _machine, _postgres_backend, _probe_postgres
+from bench.ledger import (
+    _Backend,
+    _loadavg,
+    _machine,
+    _postgres_backend,
+    _probe_postgres,
+    _sqlite_backend,
+)
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BARE_APP = "bench._bare_app:app"
@@ -49,6 +59,8 @@ class ApiParams:
     postgres_url: str
     read_clients: int = 8
     read_path: str = READ_PATH
+    #: "postgresql", or "sqlite": a fresh file database, as `make run` serves
+    backend: str = "postgresql"
 
 
 @dataclass
@@ -156,6 +168,12 @@ def _rounds(
     return mine, ceiling, results
 
 
+def _backend(params: ApiParams) -> AbstractContextManager[_Backend]:
+    if params.backend == "sqlite":
+        return _sqlite_backend()
+    return _postgres_backend(params.postgres_url)
+
+
 def run_bench(params: ApiParams, log: Callable[[str], None]) -> ApiReport:
     pg_info, pg_problem = _probe_postgres(params.postgres_url)
     report = ApiReport(
@@ -165,10 +183,10 @@ def run_bench(params: ApiParams, log: Callable[[str], None]) -> ApiReport:
         Endpoint("bare FastAPI POST"),
         load_before=_loadavg(),
     )
-    if pg_info is None:
+    if pg_info is None and params.backend == "postgresql":
         report.notes.append(f"PostgreSQL not reachable at {params.postgres_url}: {pg_problem}")
         return report
-    with _postgres_backend(params.postgres_url) as backend:
+    with _backend(params) as backend:
         log("migrating and seeding the benchmark database")
         init_database(Settings(database_url=backend.url))
         ours = start_chemdepot(backend.url)
@@ -208,6 +226,7 @@ def render(report: ApiReport, console: Console) -> None:
     console.print("chemdepot HTTP benchmark: posting movements through the API")
     console.print(f"machine     nproc {m['nproc']}, {m['cpu']}, {m['platform']}")
     console.print(f"python      {m['python']}; postgresql {m['postgresql']}")
+    console.print(f"database    {p.backend}")
     console.print(
         f"load        {p.load.clients} clients x {p.load.seconds:.0f} s x {p.rounds} rounds "
         f"(retries {p.load.retry_share:.0%}, twin sends {p.load.twin_share:.0%}); "
@@ -276,13 +295,24 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[ApiParams, Path | Non
         help="admin URL; the benchmark creates and drops chemdepot_bench_<pid> there",
     )
     parser.add_argument("--read-clients", type=int, default=8, help="clients of the reads (8)")
+    parser.add_argument(
+        "--backend",
+        choices=["postgresql", "sqlite"],
+        default="postgresql",
+        help="the database chemdepot serves from (postgresql)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.rounds < 1 or args.read_clients < 1:
         raise ValueError("--clients, --read-clients, --seconds and --rounds must be positive")
     load = LoadParams(clients=args.clients, seconds=args.seconds, seed=args.seed)
     params = ApiParams(
-        load, args.rounds, min(2.0, args.seconds), args.postgres_url, args.read_clients
+        load,
+        args.rounds,
+        min(2.0, args.seconds),
+        args.postgres_url,
+        args.read_clients,
+        backend=args.backend,
     )
     return params, args.json
 

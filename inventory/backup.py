@@ -30,6 +30,7 @@ from .backup_format import (
 from .db import reading
 from .migrate import current_revision, head_revision
 from .models import Base
+from .stock_versions import backed_up, derived_table_names
 
 #: Rows fetched per round trip while streaming a table.
 _BATCH = 1000
@@ -40,13 +41,14 @@ def backup_tables(conn: Connection) -> list[Table]:
     """Every table of the models in foreign-key order. A database holding a table the
     models do not know is refused: a backup that silently misses a table is worse than
     none."""
-    present = set(inspect(conn).get_table_names()) - {_ALEMBIC_TABLE}
-    known = set(Base.metadata.tables)
+    derived = derived_table_names()  # rebuilt by the database itself: never backed up
+    present = set(inspect(conn).get_table_names()) - {_ALEMBIC_TABLE} - derived
+    known = set(Base.metadata.tables) - derived
     if unknown := sorted(present - known):
         raise BackupError(f"the database has tables chemdepot's models do not know: {unknown}")
     if missing := sorted(known - present):
         raise BackupError(f"the database lacks tables of chemdepot's models: {missing}")
-    return list(Base.metadata.sorted_tables)
+    return backed_up(list(Base.metadata.sorted_tables))
 
 
 def table_lines(conn: Connection, table: Table) -> Iterator[bytes]:

@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     Row,
     Select,
     and_,
@@ -79,10 +80,18 @@ class Page(Generic[T]):
     offset: int
 
 
+def _fixed(value: Any, column: Any = None) -> Any:
+    """A constant written into the SQL text rather than sent as a parameter: PostgreSQL
+    plans a prepared statement once for all parameter values (a generic plan), and with
+    the constants and the page size hidden behind parameters it chose a nested loop over
+    every item x balance (5.3 ms for D-HNI's page instead of 1.2 ms)."""
+    return literal(value, column.type if column is not None else None, literal_execute=True)
+
+
 def usable_clause(today: dt.date | ColumnElement[dt.date]) -> ColumnElement[bool]:
     """Serviceable, not expired, calibration not overdue: stock that may be issued."""
     return and_(
-        Lot.condition == Condition.SERVICEABLE,
+        Lot.condition == _fixed(Condition.SERVICEABLE, Lot.condition),
         or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today),
         or_(Lot.calibration_due.is_(None), Lot.calibration_due >= today),
     )
@@ -99,12 +108,12 @@ _FILTERS: dict[str, Any] = {
 
 
 def _filtered(stmt: Select[Any], given: frozenset[str], include_empty: bool) -> Select[Any]:
-    stmt = stmt.where(Location.kind == LocationKind.DEPOT)
+    stmt = stmt.where(Location.kind == _fixed(LocationKind.DEPOT, Location.kind))
     for name, column in _FILTERS.items():
         if name in given:
             stmt = stmt.where(column == bindparam(name))
     if not include_empty:
-        stmt = stmt.where(Balance.on_hand != 0)
+        stmt = stmt.where(Balance.on_hand != _fixed(0))
     return stmt
 
 
@@ -171,8 +180,8 @@ def _page_statements(
     page = (
         stmt.add_columns(func.count().over())
         .order_by(*order)
-        .limit(bindparam("page_limit"))
-        .offset(bindparam("page_offset"))
+        .limit(bindparam("page_limit", type_=Integer(), literal_execute=True))
+        .offset(bindparam("page_offset", type_=Integer(), literal_execute=True))
     )
     return page, select(func.count()).select_from(stmt.subquery())
 
@@ -180,8 +189,8 @@ def _page_statements(
 def _stock_query(given: frozenset[str], include_empty: bool, *, by_lot: bool) -> Select[Any]:
     """Sums per depot x item; by lot, the lot's columns join the grouping and the row."""
     usable = usable_clause(bindparam("today", type_=Date()))
-    avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=literal(0)))
-    unusable = func.sum(case((usable, literal(0)), else_=Balance.on_hand))
+    avail = func.sum(case((usable, Balance.on_hand - Balance.reserved), else_=_fixed(0)))
+    unusable = func.sum(case((usable, _fixed(0)), else_=Balance.on_hand))
     base_cols = (
         Location.depot_code,
         Item.code,

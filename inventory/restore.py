@@ -46,6 +46,7 @@ from .backup_format import (
 from .db import reading
 from .migrate import current_revision, head_revision, upgrade
 from .models import Base
+from .stock_versions import TRIGGER_PREFIX, backed_up
 
 #: Rows inserted per statement.
 _BATCH = 1000
@@ -84,7 +85,7 @@ def _tables_of(manifest: Manifest) -> list[Table]:
             f"the backup is at schema revision {manifest.revision}, this chemdepot at {head}: "
             "restore it with the chemdepot version that made it, then migrate"
         )
-    known = Base.metadata.sorted_tables
+    known = backed_up(list(Base.metadata.sorted_tables))
     if [e.name for e in manifest.tables] != [t.name for t in known]:
         raise BackupError("the backup's tables are not this schema's tables")
     for entry, table in zip(manifest.tables, known, strict=True):
@@ -159,7 +160,8 @@ def _guarded_tables(conn: Connection) -> dict[str, list[str]]:
         return {}
     guarded: dict[str, list[str]] = {}
     for table, name in conn.execute(text(query)):
-        guarded.setdefault(str(table), []).append(str(name))
+        if not str(name).startswith(TRIGGER_PREFIX):  # they only mark a depot's stock changed
+            guarded.setdefault(str(table), []).append(str(name))
     return guarded
 
 

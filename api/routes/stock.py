@@ -20,7 +20,7 @@ from inventory.models import (
     Location,
     VehicleType,
 )
-from inventory.queries import AlertKind, StockFilter, alerts, stock_detail, stock_page
+from inventory.queries import AlertKind, StockFilter, alerts, stock_detail
 from inventory.stock_card import stock_card
 
 from ..deps import (
@@ -33,7 +33,7 @@ from ..deps import (
     Uow,
 )
 from ..export import MEDIA_TYPES, ExportFormat, export_stock
-from ..responses import json_response
+from ..responses import json_bytes_response
 from ..schemas import (
     MAX_QUANTITY,
     AlertRead,
@@ -62,6 +62,7 @@ from ..schemas import (
     WriteOffCreate,
 )
 from ..services import change_condition, post_movement, today
+from ..stock_pages import stock_page_json
 from ..tabular import import_receipts
 from ..text_rules import DepotCode, ItemCode, LotNo, ShortCode
 
@@ -160,23 +161,19 @@ def read_stock(
 ) -> Response:
     """On hand, reserved and available per depot x item, or per lot with `group_by=lot`.
     Available counts only serviceable, unexpired, calibrated stock not reserved."""
-    # The read session is opened here, in the handler's thread, rather than by a
-    # dependency (a generator dependency costs two more thread-pool hops per request); the
-    # page is one statement, so it needs no transaction of its own.
-    with db.single_readers() as session:
-        rows, total = stock_page(
-            session,
-            StockFilter(depot=depot, item=item, category=category, lot_no=lot, condition=condition),
-            today=today(),
-            group_by=group_by,
-            limit=paging.limit,
-            offset=paging.offset,
-        )
-    # The rows go out as the query made them (the document still says PageOf[StockRowRead]):
-    # no model per row on a route every screen polls.
-    return json_response(
-        {"items": rows, "total": total, "limit": paging.limit, "offset": paging.offset}
+    # The read session is opened in the handler's thread, not by a dependency (a generator
+    # dependency costs two more thread-pool hops per request). The rows go out as the query
+    # made them (the document still says PageOf[StockRowRead]): no model per row on a route
+    # every screen polls; a depot's page is kept while its stock version stands.
+    body = stock_page_json(
+        db,
+        StockFilter(depot=depot, item=item, category=category, lot_no=lot, condition=condition),
+        today=today(),
+        group_by=group_by,
+        limit=paging.limit,
+        offset=paging.offset,
     )
+    return json_bytes_response(body)
 
 
 @router.get("/stock/export", tags=["stock"], response_class=Response)
