@@ -18,7 +18,7 @@ from inventory.lookups import ReferenceCache
 from inventory.migrate import upgrade
 from inventory.models import Condition
 from inventory.seed import is_seeded, seed
-from inventory.uow import SqlUnitOfWork, UnitOfWork, autocommit
+from inventory.uow import SqlUnitOfWork, UnitOfWork
 
 from .idempotency import run_once
 from .settings import Settings
@@ -36,18 +36,18 @@ class Database:
         #: the engine for transactions that only read (on SQLite: no write lock taken)
         self.read_engine: Engine = reading(self.engine)
         self.readers: sessionmaker[Session] = make_session_factory(self.read_engine)
+        #: PostgreSQL: a small pool of its own, always in autocommit (`make_engine`)
+        self.autocommit_engine: Engine | None = (
+            make_engine(url, pool_size=10, autocommit=True)
+            if self.engine.dialect.name == "postgresql"
+            else None
+        )
         #: for reads of one statement (a token, a stock page): on PostgreSQL in autocommit,
         #: which spares a BEGIN and a ROLLBACK round trip; one statement is its own snapshot
-        self.single_reads: Engine = (
-            self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.engine.dialect.name == "postgresql"
-            else self.read_engine
-        )
+        self.single_reads: Engine = self.autocommit_engine or self.read_engine
         self.single_readers: sessionmaker[Session] = make_session_factory(self.single_reads)
         #: idempotency keys' one-statement transactions (PostgreSQL; SQLite takes its lock)
-        self.keys_engine: Engine | None = (
-            autocommit(self.engine) if self.engine.dialect.name == "postgresql" else None
-        )
+        self.keys_engine: Engine | None = self.autocommit_engine
         #: items, depots and locations, kept across transactions (`inventory.lookups`)
         self.reference = ReferenceCache()
         #: GET /stock pages, kept under their depot's stock version (`api.stock_pages`)
@@ -60,6 +60,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.autocommit_engine is not None:
+            self.autocommit_engine.dispose()
 
 
 def init_database(settings: Settings, *, now: dt.datetime | None = None) -> dict[str, int]:

@@ -542,12 +542,16 @@ def _statements_per_movement(db: Database, pairs: Sequence[tuple[str, str]], tag
     worker = _PostWorker(db, pairs[:1], f"{tag}:count")
     worker.step(0)
     worker.step(1)
-    event.listen(db.engine, "before_cursor_execute", count)
+    # PostgreSQL claims keys on a pool of its own (Database.autocommit_engine): count both
+    engines = [e for e in (db.engine, db.autocommit_engine) if e is not None]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         for n in range(2, 22):
             worker.step(n)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
     return seen[0] / 20
 
 

@@ -11,9 +11,14 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 20, autocommit: bool = False
+) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE so that
-    writers serialise instead of failing half-way on a lock upgrade."""
+    writers serialise instead of failing half-way on a lock upgrade. `autocommit`
+    (PostgreSQL): every connection of the pool stays in autocommit, for one-statement
+    reads and claims; an autocommit *option* on a shared pool switches each connection
+    on checkout and back on checkin, which cost more than the statement itself."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # Writers queue on the database lock, not on the pool: size the pool like
@@ -30,7 +35,13 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Engine:
         )
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+    )
     _ping_when_idle(engine)
     return engine
 

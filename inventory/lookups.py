@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from .errors import NotFoundError
@@ -328,6 +328,7 @@ def _read_only(cls: type[T], values: Mapping[str, Any]) -> T:
     """A transient instance holding a reference row the ledger only reads (an item, a
     depot, a location, a bulk lot), built without the ORM's per-attribute set events: the
     values go straight to the instance's dict, where attribute reads find them."""
+    configure_mappers()  # the first use in a process may come before any ORM query
     obj = manager_of_class(cls).new_instance()
     obj.__dict__.update(values)
     return obj

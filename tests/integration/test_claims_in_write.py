@@ -5,6 +5,8 @@ PostgreSQL, and nothing shared that did not commit."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,6 +21,7 @@ from inventory.commands import Issue, Receipt, command_payload
 from inventory.errors import InsufficientStockError, ValidationError
 from inventory.ledger import depot_location_code
 from inventory.models import Balance, IdempotencyRecord, KeyState, Location, Lot, Movement
+from tests.conftest import ROOT
 from tests.ledger_world import NOW
 
 ISSUE = Issue(depot="D-AAA", item="BOOM", quantity=5)
@@ -119,3 +122,29 @@ def test_once_a_depot_and_item_are_known_a_posting_reads_no_reference_row(
     reads = [s for s in statements if reference.search(s) and "FOR NO KEY UPDATE" not in s]
     assert reads == []
     assert _on_hand(world) == 15
+
+
+def test_a_fresh_process_whose_first_act_is_a_posting_posts_it(seeded_sqlite: Database) -> None:
+    # The shared rows are built without an ORM query; one had to configure the mappers first.
+    script = (
+        "import sys\n"
+        "from api.services import Database, post_movement\n"
+        "from inventory.commands import Receipt\n"
+        "db = Database(sys.argv[1])\n"
+        "with db.engine.connect() as conn:\n"
+        "    from sqlalchemy import text\n"
+        "    item = conn.execute(text(\"SELECT code FROM items WHERE tracking = 'none' "
+        "AND storage_class = 'general' ORDER BY code LIMIT 1\")).scalar_one()\n"
+        "answer, _ = post_movement(db.uow(), Receipt(depot='D-HNI', item=item, quantity=1), "
+        "key='fresh-1', actor='t')\n"
+        "print(len(answer['movement_ids']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, seeded_sqlite.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
