@@ -46,7 +46,7 @@ from .backup_format import (
 from .db import reading
 from .migrate import current_revision, head_revision, upgrade
 from .models import Base
-from .stock_versions import TRIGGER_PREFIX, backed_up
+from .stock_versions import TRIGGER_PREFIX, backed_up, stock_versions
 
 #: Rows inserted per statement.
 _BATCH = 1000
@@ -142,6 +142,9 @@ def _make_room(conn: Connection, tables: list[Table], *, replace: bool) -> None:
             conn.execute(update(table).values({column.key: None}))
     for table in emptied:
         conn.execute(delete(table))
+    # Derived rows go too: a version row left under a location id the backup gives to a
+    # virtual location would be bumped, and locked, by every posting there.
+    conn.execute(delete(stock_versions))
 
 
 def _guarded_tables(conn: Connection) -> dict[str, list[str]]:

@@ -318,6 +318,21 @@ def test_a_non_empty_target_is_refused_unless_replace_is_asked_for(
         assert check_ledger(session) == []
 
 
+def test_replace_leaves_a_stock_version_only_on_each_depot_location(
+    backup_file: Path, seeded_db: Database
+) -> None:
+    with seeded_db.engine.begin() as conn:  # a row a former database left on a location id
+        supplier = conn.scalar(select(Location.id).where(Location.code == "SUPPLIER"))
+        conn.execute(stock_versions.insert().values(location_id=supplier, version=7))
+
+    restore_backup(seeded_db.engine, backup_file, replace=True)
+
+    with seeded_db.engine.connect() as conn:
+        kept = set(conn.scalars(select(stock_versions.c.location_id)))
+        depots = set(conn.scalars(select(Location.id).where(Location.depot_code.is_not(None))))
+    assert kept == depots
+
+
 def test_replace_refuses_to_clear_an_append_only_table_and_changes_nothing(
     backup_file: Path, seeded_sqlite: Database
 ) -> None:
