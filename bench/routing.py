@@ -2,7 +2,12 @@
 VROOM, each with the same wall-clock budget, in the same run.
 
     python -m bench.routing FILE... [--time-limit S] [--seed N] [--json FILE]
-                                    [--solvers chemdepot,pyvrp,vroom]
+                                    [--solvers chemdepot,pyvrp,vroom[,ortools]]
+
+`chemdepot` is `solve_routing` as plans call it: on these instances, which PyVRP can
+express, it runs PyVRP and the OR-Tools model one per core. `ortools` (asked for by
+name) is the same engine with `parallel=False`: the OR-Tools model alone, which is all a
+dispatch problem gets (PyVRP cannot express its due times and paired pickups).
 
 Every plan, ours and the peers', goes through `check_vrp_solution`; the JSON file keeps
 every route in the file's numbering so anyone can check the plans independently. Exit
@@ -33,11 +38,14 @@ from .vrp_instances import VrpInstance, read_instance
 from .vrp_solvers import solve_chemdepot, solve_pyvrp, solve_vroom
 
 SOLVERS = ("chemdepot", "pyvrp", "vroom")
+#: solvers run only when named in --solvers
+EXTRA_SOLVERS = ("ortools",)
 #: the dispatch issue's target: every instance within 1 % of PyVRP
 WITHIN_PYVRP = 1.01
 #: per solver, the package it needs and the module that package provides
 _PACKAGES = {
     "chemdepot": ("ortools", "ortools"),
+    "ortools": ("ortools", "ortools"),
     "pyvrp": ("pyvrp", "pyvrp"),
     "vroom": ("pyvroom", "vroom"),
 }
@@ -145,7 +153,8 @@ def run_bench(params: BenchParams, log: Callable[[str], None]) -> Report:
     """Each instance with each solver in turn, chemdepot first, the same budget for all."""
     started = time.perf_counter()
     runners: dict[str, Callable[[VrpInstance], VrpSolution]] = {
-        "chemdepot": lambda i: solve_chemdepot(i, params.time_limit_s),
+        "chemdepot": lambda i: solve_chemdepot(i, params.time_limit_s, params.seed),
+        "ortools": lambda i: solve_chemdepot(i, params.time_limit_s, params.seed, False),
         "pyvrp": lambda i: solve_pyvrp(i, params.time_limit_s, params.seed),
         "vroom": lambda i: solve_vroom(i, params.time_limit_s),
     }
@@ -221,7 +230,12 @@ def _instance_table(name: str, instance: VrpInstance, row: list[Outcome]) -> Tab
 def _ratio_table(report: Report) -> Table:
     pairs = [
         (a, b)
-        for a, b in (("chemdepot", "pyvrp"), ("vroom", "pyvrp"), ("chemdepot", "vroom"))
+        for a, b in (
+            ("chemdepot", "pyvrp"),
+            ("vroom", "pyvrp"),
+            ("chemdepot", "vroom"),
+            ("ortools", "pyvrp"),
+        )
         if a in report.params.solvers and b in report.params.solvers
     ]
     table = Table(title="cost ratios (lower is better for the first)", box=box.SIMPLE_HEAD)
@@ -248,16 +262,19 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
     )
     parser.add_argument("files", nargs="+", type=Path, help="VRPLIB (.vrp) or Solomon files")
     parser.add_argument("--time-limit", type=float, default=5.0, help="seconds per solver")
-    parser.add_argument("--seed", type=int, default=0, help="PyVRP's seed (default 0)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="PyVRP's seed, and the engine's (default 0)"
+    )
     parser.add_argument("--solvers", default=",".join(SOLVERS), help="comma-separated")
     parser.add_argument("--json", type=Path, help="also write every plan to this JSON file")
     args = parser.parse_args(argv)
     if not args.time_limit >= 0.1 or args.seed < 0:
         raise ValueError("--time-limit must be >= 0.1 and --seed >= 0")
     solvers = tuple(s.strip() for s in args.solvers.split(",") if s.strip())
-    unknown = sorted(set(solvers) - set(SOLVERS))
+    known = SOLVERS + EXTRA_SOLVERS
+    unknown = sorted(set(solvers) - set(known))
     if unknown or not solvers:
-        raise ValueError(f"--solvers: unknown {', '.join(unknown) or '(none)'}; use {SOLVERS}")
+        raise ValueError(f"--solvers: unknown {', '.join(unknown) or '(none)'}; use {known}")
     for solver in solvers:
         package, module = _PACKAGES[solver]
         try:

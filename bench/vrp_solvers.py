@@ -2,7 +2,8 @@
 wall-clock budget, each returning a `VrpSolution` for the checker:
 
 - chemdepot: the production engine, `optimizer.routing.solve_routing`, on the instance
-  converted to a `RoutingProblem` (conversion counted in its budget);
+  converted to a `RoutingProblem` (conversion counted in its budget); `ortools` is the
+  same call with `parallel=False`, the OR-Tools model alone;
 - PyVRP with its own default settings;
 - VROOM (pyvroom) at its most thorough exploration level, with two threads.
 
@@ -54,11 +55,16 @@ def routing_problem(instance: VrpInstance) -> RoutingProblem:
     return RoutingProblem(matrix, matrix, (vehicle,) * instance.fleet_bound(), requests, horizon)
 
 
-def solve_chemdepot(instance: VrpInstance, time_limit_s: float) -> VrpSolution:
+def solve_chemdepot(
+    instance: VrpInstance, time_limit_s: float, seed: int = 0, parallel: bool = True
+) -> VrpSolution:
+    """The production engine as plans call it; `parallel=False` leaves the OR-Tools
+    model alone, as a dispatch problem is."""
     started = time.monotonic()
     problem = routing_problem(instance)
     left = max(0.01, time_limit_s - (time.monotonic() - started))
-    result = solve_routing(problem, RoutingParams(time_limit_s=left))
+    params = RoutingParams(time_limit_s=left, seed=seed, parallel=parallel)
+    result = solve_routing(problem, params)
     wall = time.monotonic() - started
     if not result.feasible:
         return VrpSolution.none(wall, result.message)
@@ -70,17 +76,6 @@ def solve_chemdepot(instance: VrpInstance, time_limit_s: float) -> VrpSolution:
     return VrpSolution.from_routes(instance, nodes, wall)
 
 
-class _Deadline:
-    """Stops at a `time.monotonic()` moment. PyVRP's own `MaxRuntime` starts its clock at
-    the first iteration, after the set-up, so a budget would overrun by the set-up time."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-
-    def __call__(self, best_cost: float) -> bool:
-        return time.monotonic() >= self.deadline
-
-
 def solve_pyvrp(
     instance: VrpInstance, time_limit_s: float, seed: int, max_iterations: int | None = None
 ) -> VrpSolution:
@@ -89,10 +84,13 @@ def solve_pyvrp(
     import pyvrp
     from pyvrp.stop import MaxIterations, MultipleCriteria, StoppingCriterion
 
+    # the engine's clock stop: PyVRP's MaxRuntime would start after the set-up
+    from optimizer._routing_pyvrp import Deadline
+
     started = time.monotonic()
     # PyVRP wants the depot first: reorder, then map back.
     order = [instance.depot, *instance.clients]
-    stop: StoppingCriterion = _Deadline(started + time_limit_s)
+    stop: StoppingCriterion = Deadline(started + time_limit_s)
     if max_iterations is not None:
         stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
     data = _pyvrp_data(instance, order)

@@ -1,19 +1,23 @@
-"""The routing engine: one OR-Tools model that dispatch plans use and that
-`python -m bench.routing` measures against PyVRP and VROOM on standard instances.
+"""The routing engine that dispatch plans use and that `python -m bench.routing`
+measures against PyVRP and VROOM on standard instances: `solve_routing`.
 
-OR-Tools, not PyVRP, because a dispatch plan needs what only it can express here: soft
-due times with a lateness cost, paired pickups and deliveries across several depots,
-per-request allowed vehicles and vehicle start times. The search is tuned on the
-benchmark (bench/README.md). The solver returns only who visits what in which order;
-times, loads and costs are computed here from the problem's own data, and
-`check_routing` re-checks a result without trusting any of that code."""
+Every problem goes to the OR-Tools model, because a dispatch plan needs what only it
+can express here: soft due times with a lateness cost, paired pickups and deliveries
+across several depots, per-request allowed vehicles, crews' driving rules. A problem
+PyVRP can also express (the textbook CVRP / VRPTW; never a dispatch plan) is searched by
+both at once, one per core, and the cheapest checked plan is kept
+(`_routing_portfolio`). The solvers return only who visits what in which order; times,
+loads and costs are computed here from the problem's own data, and `check_routing`
+re-checks a result without trusting any of that code."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from itertools import pairwise
 
 from ._routing_ortools import Plan, Stops, solve_ortools
+from ._routing_portfolio import candidates, unexpressible
 from .routing_model import (
     Matrix,
     Route,
@@ -54,12 +58,32 @@ def solve_routing(
         return _no_plan(refusal, started)
     if not problem.requests or not problem.vehicles:
         return _result(problem, {}, started)
-    plan = solve_ortools(problem, params, started + params.time_limit_s, start)
-    if plan is None:
+    if params.parallel and start is None and not unexpressible(problem):
+        found = candidates(problem, params, started)
+    else:
+        found = [("ortools", solve_ortools(problem, params, started + params.time_limit_s, start))]
+    best = _cheapest(problem, found, started)
+    if best is None:
         spent = time.monotonic() - started
         message = f"no feasible plan found (searched {spent:.2f} s of {params.time_limit_s:g} s)"
         return _no_plan(message, started)
-    return _result(problem, plan, started)
+    return best
+
+
+def _cheapest(
+    problem: RoutingProblem, found: list[tuple[str, Plan | None]], started: float
+) -> RoutingResult | None:
+    """The cheapest plan that breaks no rule; on a tie the first listed."""
+    best: RoutingResult | None = None
+    for engine, plan in found:
+        if plan is None:
+            continue
+        result = replace(_result(problem, plan, started), engine=engine)
+        if engine != "ortools" and check_routing(problem, result):
+            continue  # a second search's plan is kept only if it passes every rule
+        if best is None or result.objective < best.objective:
+            best = result
+    return None if best is None else replace(best, wall_s=time.monotonic() - started)
 
 
 def _unservable(problem: RoutingProblem) -> str:

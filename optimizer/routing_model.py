@@ -218,8 +218,15 @@ class RoutingParams:
     #: stop after this many solutions (the search's steps, not distinct plans): the run
     #: then does not depend on the machine's speed, so the same input gives the same plan
     solution_limit: int | None = None
+    #: on a problem PyVRP can express (textbook CVRP / VRPTW, not dispatch), also run
+    #: PyVRP, one search per core, and keep the cheapest plan (`_routing_portfolio`)
+    parallel: bool = True
+    #: PyVRP's seeds are `seed` and `seed + 1`
+    seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise InvalidProblemError(f"seed must be >= 0, got {self.seed}")
         if not 0 < self.time_limit_s <= 3600:
             raise InvalidProblemError(f"time_limit_s must be in (0, 3600], got {self.time_limit_s}")
         if self.improvement_rate is not None and not self.improvement_rate > 0:
@@ -261,3 +268,5 @@ class RoutingResult:
     distance: int
     wall_s: float
     message: str = ""
+    #: the search whose plan this is ("ortools" or "pyvrp"); "" without a plan
+    engine: str = ""
