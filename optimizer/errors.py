@@ -5,4 +5,9 @@ from __future__ import annotations
 
 
 class InvalidProblemError(ValueError):
-    """The problem data contradicts itself (sizes, unknown codes, bad parameters)."""
+    """The problem data contradicts itself (sizes, unknown codes, bad parameters).
+    `field`, where given, names the input at fault, for a 4xx that names it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
