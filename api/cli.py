@@ -15,6 +15,7 @@ from inventory.errors import InventoryError
 from .cli_bench import bench_app
 from .cli_db import add_backup_commands
 from .cli_levels import levels_app
+from .cli_procure import procure_app
 from .cli_stock import add_stock_commands
 from .cli_transfers import add_transfer_commands
 from .cli_users import CLI_ACTOR, cli_acting, first_admin, tokens_app, users_app
@@ -35,6 +36,7 @@ add_stock_commands(app)
 add_transfer_commands(app)
 app.add_typer(bench_app, name="bench")
 app.add_typer(levels_app, name="levels")
+app.add_typer(procure_app, name="procure")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 console = Console()

@@ -81,6 +81,14 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/stock-policies"): EVERYONE,
     ("POST", "/stock-levels/runs"): _PLANNERS,
     ("POST", "/stock-levels/runs/{run_id}/accept"): _PLANNERS,
+    # procurement and production to 2030
+    ("GET", "/procurement/runs"): EVERYONE,
+    ("GET", "/procurement/runs/{run_id}"): EVERYONE,
+    ("GET", "/procurement/runs/{run_id}/workbook.xlsx"): EVERYONE,
+    ("GET", "/procurement/runs/{run_id}/charts/{name}.png"): EVERYONE,
+    ("GET", "/procurement/compare.png"): EVERYONE,
+    ("POST", "/procurement/compare"): EVERYONE,
+    ("POST", "/procurement/runs"): _PLANNERS,
     # accounts and the audit log
     ("GET", "/users"): _ADMINS,
     ("POST", "/users"): _ADMINS,

@@ -679,4 +679,11 @@ class LotConditionChange(Base):
 
 # The planner's, accounts' and audit tables share this metadata; imported last because
 # they use Base.
-from . import accounts, audit, depot_records, planning_models, stock_versions  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    accounts,
+    audit,
+    depot_records,
+    planning_models,
+    procurement_models,
+    stock_versions,
+)
