@@ -2,7 +2,8 @@
 SQLite copy: every check and phase, a fixed number of cases per operation and a fixed
 seed, so a failure is the same failure on the next run.
 
-No operation is skipped: `POST /stock-levels/runs` starts real solver jobs in the app's
+No operation is skipped: `POST /stock-levels/runs` and `POST /procurement/runs` start real
+solver jobs in the app's
 worker process, which the test stops when the run ends."""
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ UPLOAD_OK = ["2xx", "3xx", "401", "403", "404", "409", "413", "415", "422", "429
 #: Operations whose bodies obey rules across fields or places that JSON Schema cannot
 #: state, each a 422 naming the field: a transfer to the depot it leaves; depots given for a
 #: role other than depot_manager; an incident placed outside Vietnam's land and sea; a
-#: transfer listing's direction without the depot it is relative to.
-CROSS_FIELD_RULES = ("/movements", "/users", "/incidents", "/transfers")
+#: transfer listing's direction without the depot it is relative to; a procurement what-if
+#: naming a year outside its horizon or an unknown source; a comparison of runs that have
+#: not finished (409).
+CROSS_FIELD_RULES = (
+    "/movements",
+    "/users",
+    "/incidents",
+    "/transfers",
+    "/procurement/runs",
+    "/procurement/compare",
+)
 RULES_OK = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 
