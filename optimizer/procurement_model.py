@@ -280,3 +280,7 @@ class ProcurementResult:
     years: tuple[YearSummary, ...] = ()
     binding: tuple[Binding, ...] = ()
     message: str = ""
+    #: the model's size (rows, columns, integer columns), for benchmarks and logs
+    rows: int = 0
+    columns: int = 0
+    integer_columns: int = 0
