@@ -127,14 +127,20 @@ def plan(
 
 
 def _write(out: RunOutputs, workbook_file: Path | None, charts: Path | None) -> None:
-    if workbook_file is not None:
-        workbook_file.write_bytes(workbook(out))
-        console.print(f"workbook: {workbook_file}")
-    if charts is not None:
-        charts.mkdir(parents=True, exist_ok=True)
-        for name in CHART_NAMES:
-            (charts / f"{name}.png").write_bytes(chart(out, name))
-        console.print(f"charts: {charts}/{{{','.join(CHART_NAMES)}}}.png")
+    """The files asked for, folders made as needed; a path that cannot be written is a
+    clear error (the run itself is stored: `procure compare` and the API still have it)."""
+    try:
+        if workbook_file is not None:
+            workbook_file.parent.mkdir(parents=True, exist_ok=True)
+            workbook_file.write_bytes(workbook(out))
+            console.print(f"workbook: {workbook_file}")
+        if charts is not None:
+            charts.mkdir(parents=True, exist_ok=True)
+            for name in CHART_NAMES:
+                (charts / f"{name}.png").write_bytes(chart(out, name))
+            console.print(f"charts: {charts}/{{{','.join(CHART_NAMES)}}}.png")
+    except OSError as exc:
+        _fail(f"run {out.run_id} is stored, but {exc.filename} cannot be written: {exc.strerror}")
 
 
 def print_run(out: RunOutputs) -> None:
@@ -162,9 +168,10 @@ def print_run(out: RunOutputs) -> None:
             "-" if got is None else f"{got.expected_unmet:.1f}",
         )
     console.print(table)
+    if r.binding:
+        console.print("what holds readiness back (largest effect first):")
     for b in r.binding:
-        price = "" if b.shadow_price is None else f" (shadow price {b.shadow_price:.3g})"
-        console.print(f"[yellow]binding[/] {b.kind} {b.subject}: {b.text}{price}")
+        console.print(f"  [yellow]-[/] {b.text}")
 
 
 @procure_app.command("compare")

@@ -48,6 +48,10 @@ DATA_LOADERS = frozenset({get_road, get_reference, get_province_layer})
 EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     # a chart of a run whose readiness is not computed yet
     ("GET", "/stock-levels/runs/{run_id}/charts/{name}.png"): (409,),
+    # a procurement run's outputs before it has finished; comparing unknown runs
+    ("GET", "/procurement/runs/{run_id}/workbook.xlsx"): (409,),
+    ("GET", "/procurement/runs/{run_id}/charts/{name}.png"): (409,),
+    ("GET", "/procurement/compare.png"): (404, 409),
 }
 
 DESCRIPTIONS = {

@@ -179,7 +179,7 @@ def _readiness(run: RunOutputs) -> bytes:
     start = 0
     if run.readiness_today is not None:
         start = 1
-        labels.insert(0, f"Hôm nay / today\n({run.readiness_today.year})")
+        labels.insert(0, "Hôm nay / today")
         shares.insert(0, run.readiness_today.served_share * 100)
         ax.plot([0], shares[:1], "o", mfc="white", mec=_HELD, ms=9, label="Hôm nay / today")
         if points:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from inventory.errors import ConflictError, ValidationError
+from inventory.errors import ConflictError
 from inventory.procurement_records import ProcurementRecords
 
 from ..deps import (
@@ -21,7 +21,7 @@ from ..deps import (
     SettingsDep,
     Uow,
 )
-from ..procurement_outputs import CHART_NAMES, chart, compare_chart, compare_rows, workbook
+from ..procurement_outputs import ChartName, chart, compare_chart, compare_rows, workbook
 from ..procurement_presenters import compared_years, run_read, run_summary
 from ..procurement_schemas import (
     ComparedRun,
@@ -145,10 +145,10 @@ def read_procurement_workbook(run_id: RowId, session: ReadSession) -> Response:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
 )
-def read_procurement_chart(run_id: RowId, name: str, session: ReadSession) -> Response:
+def read_procurement_chart(
+    run_id: RowId, name: Annotated[ChartName, Path()], session: ReadSession
+) -> Response:
     """Stock against target, spend against budget, or readiness, year by year."""
-    if name not in CHART_NAMES:
-        raise ValidationError(f"no chart {name!r}; charts: {', '.join(CHART_NAMES)}", field="name")
     return Response(chart(_finished(session, run_id), name), media_type="image/png")
 
 

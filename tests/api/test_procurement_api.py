@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.jobs import JobRunner
+from api.procurement_outputs import SHEET_COLUMNS
 from api.services import Database
 from inventory.procurement_data import load_procurement_data
 from inventory.procurement_models import ProcurementOrder, ProcurementRun
@@ -79,11 +80,13 @@ def _run(api: Api, **body: Any) -> dict[str, Any]:
 
 
 def assert_same_table(frame: pd.DataFrame, rows: list[dict[str, Any]], name: str) -> None:
-    """A sheet read back holds the JSON table's rows, cell by cell (numbers within 1e-9)."""
+    """A sheet read back holds the JSON table's rows, cell by cell (numbers within 1e-9);
+    the sheet's bilingual headers are found through `SHEET_COLUMNS`."""
     assert len(frame) == len(rows), name
+    headers = {c.key: c.header for c in SHEET_COLUMNS[name]}
     for n, row in enumerate(rows):
         for column, value in row.items():
-            cell = frame[column].iloc[n]
+            cell = frame[headers[column]].iloc[n]
             if value is None:
                 assert pd.isna(cell), (name, n, column)
             elif isinstance(value, bool | str):
@@ -204,7 +207,7 @@ def test_unknown_runs_unfinished_runs_and_unknown_charts_are_refused(
     assert_problem(api.client.get("/procurement/runs/999"), 404, "run_id")
     assert_problem(api.client.post("/procurement/compare", json={"runs": [999]}), 404)
     chart = api.client.get(f"/procurement/runs/{run['id']}/charts/pie.png")
-    assert_problem(chart, 422, "name")
+    assert_problem(chart, 422, "path.name")
 
     runner.submit = lambda *args: None  # type: ignore[method-assign]  # the job never runs
     waiting = api.client.post("/procurement/runs", json=RUN).json()
