@@ -413,3 +413,15 @@ def test_bad_input_is_refused_naming_its_field(change: dict[str, object], field:
         replace(problem, **change)  # type: ignore[arg-type]
 
     assert err.value.field == field
+
+
+def test_a_shortfall_with_orders_to_cover_it_is_an_integer_column() -> None:
+    problem = _problem(
+        sources=(Source("IMP", "A", "import", 10, 1 * M, lead_time_years=1),),
+        targets={2026: 4, 2027: 4},
+    )
+
+    result = solve_procurement(problem, PARAMS)
+
+    # one order slot (2026, arriving 2027); 2026's shortfall is fixed, 2027's is whole units
+    assert (result.columns, result.integer_columns) == (3, 2)
