@@ -65,4 +65,5 @@ def test_the_permission_table_names_only_known_roles_and_gives_admins_every_rout
 def test_a_viewer_may_only_read() -> None:
     writes = [key for key, roles in PERMISSIONS.items() if "viewer" in roles and key[0] != "GET"]
 
-    assert writes == [("POST", "/network/matrix")]  # a computation posted for its body size
+    # computations posted for their body, writing nothing: a matrix, a comparison of runs
+    assert writes == [("POST", "/network/matrix"), ("POST", "/procurement/compare")]

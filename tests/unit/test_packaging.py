@@ -273,7 +273,8 @@ def test_an_undeclared_import_and_an_unused_declaration_are_reported(
 ) -> None:
     checker = _check_imports()
     runtime, extras = checker.declared()
-    monkeypatch.setattr(checker, "declared", lambda: ((runtime - {"starlette"}) | {"never-imported"}, extras))
+    unused = {"never-imported"}
+    monkeypatch.setattr(checker, "declared", lambda: ((runtime - {"starlette"}) | unused, extras))
     found = checker.problems()
     assert any(line.startswith("starlette") and "not declared" in line for line in found)
     assert any(line.startswith("never-imported: declared") for line in found)
