@@ -74,7 +74,7 @@ def optimise(
             lambda job_id, args: runner.submit(db.url, job_id, JOB_FUNCTION, args),
             actor=actor,
         )
-        _follow(db, answer["job_id"])
+        follow_job(db, answer["job_id"])
         with db.uow().reading() as uow:
             run = run_read(uow.levels, uow.levels.run(answer["run_id"])).model_dump()
     except InventoryError as exc:
@@ -86,7 +86,7 @@ def optimise(
     print_run(run)
 
 
-def _follow(db: Database, job_id: int) -> None:
+def follow_job(db: Database, job_id: int) -> None:
     """A progress bar fed by the job's own progress in the database."""
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:

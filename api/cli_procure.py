@@ -14,7 +14,7 @@ from rich.table import Table
 from inventory.errors import InventoryError, ValidationError
 from inventory.procurement_records import ProcurementRecords
 
-from .cli_levels import _follow as follow_job  # the same bar as `levels optimise`
+from .cli_levels import follow_job  # the same bar as `levels optimise`
 from .cli_users import CLI_ACTOR, cli_acting
 from .jobs import JobRunner
 from .procurement_outputs import CHART_NAMES, chart, compare_chart, workbook

@@ -39,6 +39,23 @@ POLL_S = 0.05
 Answer = dict[str, Any]
 
 
+def start_once(
+    uow: UnitOfWork,
+    key: str | None,
+    operation: str,
+    payload: dict[str, Any],
+    store: Callable[[Claim], Answer],
+    submit: Callable[[int, dict[str, Any]], None],
+    data_dir: str,
+) -> tuple[Answer, bool]:
+    """A run and its job stored once per key (`store` answers `job_id` and `run_id`), then
+    the job handed to a worker; a replay gets the same run back and starts nothing."""
+    answer, replayed = run_once(uow, key, operation, payload, store)
+    if not replayed:
+        submit(answer["job_id"], {"run_id": answer["run_id"], "data_dir": data_dir})
+    return answer, replayed
+
+
 def run_once(
     uow: UnitOfWork,
     key: str | None,

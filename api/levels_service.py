@@ -32,7 +32,7 @@ from inventory.uow import UnitOfWork
 from optimizer.levels_model import LevelsProblem
 from optimizer.stock_levels import evaluate_levels
 
-from .idempotency import run_once
+from .idempotency import run_once, start_once
 from .levels_problem import DepotFacts, ItemFacts, LevelsInputs, build_levels_problem
 from .levels_readiness import readiness_rows
 from .network_service import RoadContext, active_overlay
@@ -123,16 +123,15 @@ def start_levels_run(
 ) -> tuple[dict[str, Any], bool]:
     """Store the run and its job, then hand the job to a worker. Returns (answer,
     replayed): a retry with the same key gets the same run back and starts nothing."""
-    answer, replayed = run_once(
+    return start_once(
         uow,
         key,
         "stock-levels-run",
         cmd.payload(),
         lambda claim: _store_run(uow, settings, cmd, actor, claim),
+        submit,
+        str(settings.data_dir),
     )
-    if not replayed:
-        submit(answer["job_id"], {"run_id": answer["run_id"], "data_dir": str(settings.data_dir)})
-    return answer, replayed
 
 
 def _store_run(

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.models import Balance, Depot, Item, Location, LocationKind, Lot, StockPolicy
-from inventory.procurement_data import ProcurementData, load_procurement_data
+from inventory.procurement_data import ProcurementData
 from inventory.queries import usable_clause
 from optimizer.procurement_model import (
     HeldLot,
@@ -30,9 +28,6 @@ from optimizer.procurement_model import (
     Target,
     Upgrade,
 )
-
-from .services import Database, init_database, today
-from .settings import ROOT, Settings
 
 DAYS_A_YEAR = 365
 
@@ -132,22 +127,6 @@ def _targets(
         if year in shares
         for (depot, item), qty in sorted(policy.items())
     )
-
-
-def seeded_problem(first_year: int = 2026, last_year: int = 2030) -> ProcurementProblem:
-    """The problem of the bundled dataset, from a fresh temporary seeded SQLite database
-    (for the bench: no configured database is touched)."""
-    data_dir = ROOT / "data"
-    with tempfile.TemporaryDirectory(prefix="chemdepot-procurement-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'seeded.db'}"
-        init_database(Settings(database_url=url, data_dir=data_dir))
-        db = Database(url)
-        try:
-            with db.uow().reading() as uow:
-                books = read_books(uow.session, today())
-        finally:
-            db.dispose()
-    return build_procurement_problem(books, load_procurement_data(data_dir), first_year, last_year)
 
 
 def narrowed(

@@ -21,7 +21,7 @@ from inventory.procurement_records import ProcurementRecords
 from inventory.uow import UnitOfWork
 from optimizer.procurement_model import LAST_YEAR_ALLOWED
 
-from .idempotency import run_once
+from .idempotency import start_once
 from .procurement_store import run_outputs
 from .procurement_views import RunOutputs
 from .settings import Settings
@@ -199,16 +199,15 @@ def start_procurement_run(
 ) -> tuple[dict[str, Any], bool]:
     """Store the run and its job, then hand the job to a worker. Returns (answer,
     replayed): a retry with the same key gets the same run back and starts nothing."""
-    answer, replayed = run_once(
+    return start_once(
         uow,
         key,
         "procurement-run",
         cmd.payload(),
         lambda claim: _store_run(uow, settings, cmd, actor, claim),
+        submit,
+        str(settings.data_dir),
     )
-    if not replayed:
-        submit(answer["job_id"], {"run_id": answer["run_id"], "data_dir": str(settings.data_dir)})
-    return answer, replayed
 
 
 def _store_run(

@@ -3,8 +3,9 @@ catalogue, with HiGHS and CBC side by side in the same run.
 
     python -m bench.procurement [--time-limit S] [--solvers highs,cbc] [--scale X] [--json FILE]
 
-The seeded problem comes from `api.procurement_problem.seeded_problem`; where that is not
-available, from `bench.procurement_instances.synthetic_problem`, and the header says so.
+The seeded problem is built from the bundled data as a run builds it
+(`bench.procurement_instances.seeded_problem`); `--scale` other than 1 asks for a synthetic
+one of that size instead.
 Every plan is recounted (money per year, source capacity, space per depot and year) from
 its orders; exit status 1 if a plan breaks a rule, 2 for bad arguments. bench/README.md
 explains the numbers."""
@@ -32,7 +33,7 @@ from optimizer.procurement import solve_procurement
 from optimizer.procurement_model import ProcurementParams, ProcurementProblem, ProcurementResult
 
 from ._cli import run_main
-from .procurement_instances import synthetic_problem, tenfold
+from .procurement_instances import seeded_problem, synthetic_problem, tenfold
 
 SOLVERS = ("highs", "cbc")
 #: the issue's targets: the seeded problem proved optimal within this many seconds, the
@@ -122,16 +123,10 @@ class Report:
 
 
 def seeded_or_synthetic(scale: float) -> tuple[ProcurementProblem, str]:
-    """The seeded problem, imported late: another module builds it from the seeded data."""
+    """The seeded problem, or at a scale other than 1 a synthetic one that size."""
     if scale != 1:
         return synthetic_problem(scale=scale), f"synthetic, scale {scale:g} (asked for)"
-    try:
-        from api.procurement_problem import seeded_problem  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        why = f"api.procurement_problem.seeded_problem not available ({exc})"
-        return synthetic_problem(), f"synthetic seeded-like problem: {why}"
-    problem: ProcurementProblem = seeded_problem(first_year=FIRST_YEAR, last_year=LAST_YEAR)
-    return problem, "seeded (api.procurement_problem)"
+    return seeded_problem(first_year=FIRST_YEAR, last_year=LAST_YEAR), "seeded (bundled data)"
 
 
 def check_plan(problem: ProcurementProblem, result: ProcurementResult) -> list[str]:

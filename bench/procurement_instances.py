@@ -6,8 +6,14 @@ product's size when the seeded problem is not at hand."""
 from __future__ import annotations
 
 import random
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
+from api.procurement_problem import build_procurement_problem, read_books
+from api.services import Database, init_database, today
+from api.settings import ROOT, Settings
+from inventory.procurement_data import load_procurement_data
 from optimizer.procurement_model import (
     HeldLot,
     ProcDepot,
@@ -208,3 +214,19 @@ def tenfold(problem: ProcurementProblem, seed: int = 1) -> ProcurementProblem:
         targets=tuple(targets),
         budgets=budgets,
     )
+
+
+def seeded_problem(first_year: int = 2026, last_year: int = 2030) -> ProcurementProblem:
+    """The problem of the bundled dataset, built as a run builds it, from a fresh temporary
+    seeded SQLite database (no configured database is touched)."""
+    data_dir = ROOT / "data"
+    with tempfile.TemporaryDirectory(prefix="chemdepot-procurement-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'seeded.db'}"
+        init_database(Settings(database_url=url, data_dir=data_dir))
+        db = Database(url)
+        try:
+            with db.uow().reading() as uow:
+                books = read_books(uow.session, today())
+        finally:
+            db.dispose()
+    return build_procurement_problem(books, load_procurement_data(data_dir), first_year, last_year)
