@@ -30,6 +30,18 @@ class UserRead(BaseModel):
     created_at: LocalTime
 
 
+class MeRead(BaseModel):
+    """The caller: who the token belongs to and what it may do (the dashboard shows only
+    that)."""
+
+    name: str
+    role: str
+    #: a depot manager's depots; empty for other roles (they are not limited to depots)
+    depots: list[str]
+    #: `METHOD /path` of every route this role may call
+    may: list[str]
+
+
 class TokenRead(BaseModel):
     id: str
     user: str

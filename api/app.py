@@ -14,6 +14,7 @@ from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
 from .routes import accounts, dispatch, levels, network, reference, serials, stock, transfers
 from .routes import jobs as job_routes
+from .routes import web
 from .routes import procurement as procurement_routes
 from .services import Database
 from .settings import Settings
@@ -58,5 +59,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(levels.router)
     app.include_router(procurement_routes.router)
     app.include_router(accounts.router)
-    app.add_middleware(BearerAuth, database=db, open_paths=open_paths(app))
+    web.install(app)
+    app.add_middleware(
+        BearerAuth, database=db, open_paths=open_paths(app) | web.open_paths()
+    )
     return app

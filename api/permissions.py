@@ -90,6 +90,7 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/procurement/compare"): EVERYONE,
     ("POST", "/procurement/runs"): _PLANNERS,
     # accounts and the audit log
+    ("GET", "/me"): EVERYONE,
     ("GET", "/users"): _ADMINS,
     ("POST", "/users"): _ADMINS,
     ("GET", "/tokens"): _ADMINS,
@@ -103,6 +104,15 @@ def allowed(method: str, path: str) -> frozenset[str] | None:
     """The roles that may call a route (PUBLIC for open ones); None for a route the table
     does not know, which nobody may call."""
     return PERMISSIONS.get((method, path))
+
+
+def routes_for(role: str) -> list[str]:
+    """`METHOD /path` of every route a role may call: what the dashboard offers it."""
+    return [
+        f"{method} {path}"
+        for (method, path), roles in PERMISSIONS.items()
+        if roles is PUBLIC or role in roles
+    ]
 
 
 def markdown_table() -> str:

@@ -12,6 +12,7 @@ from inventory.audit import AuditFilter, AuditRecords
 from ..account_schemas import (
     AuditPage,
     AuditRead,
+    MeRead,
     TokenIssued,
     TokenRead,
     UserCreate,
@@ -19,8 +20,9 @@ from ..account_schemas import (
     UserRead,
 )
 from ..accounts_service import add_user, issue_token, revoke_token
-from ..deps import PagingDep, ReadSession, Uow
+from ..deps import CurrentPrincipal, PagingDep, ReadSession, Uow
 from ..number_rules import IsoTime
+from ..permissions import routes_for
 from ..text_rules import DepotCode, code_rule
 
 router = APIRouter(tags=["accounts"])
@@ -39,6 +41,18 @@ def _token_read(t: TokenInfo) -> TokenRead:
 TokenId = Annotated[str, code_rule(16)]
 NameQuery = Annotated[UserName | None, Query()]
 TimeQuery = Annotated[IsoTime | None, Query(description="ISO 8601 with a zone")]
+
+
+@router.get("/me")
+def read_me(principal: CurrentPrincipal) -> MeRead:
+    """Who this token acts as and the routes its role may call: the dashboard asks this
+    after login to show only what the user may do."""
+    return MeRead(
+        name=principal.name,
+        role=principal.role,
+        depots=sorted(principal.depots or ()),
+        may=routes_for(principal.role),
+    )
 
 
 @router.get("/users")
