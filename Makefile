@@ -11,7 +11,7 @@ PIP_TOOLS_VERSION := 7.6.2
 LOCK_VENV         := .venv-lock
 LOCK_FLAGS        ?=
 
-.PHONY: help install run test lint format lock bench bench-ledger bench-network \
+.PHONY: help install browser run test lint format lock bench bench-ledger bench-network \
 	bench-dispatch-speed bench-dispatch bench-levels bench-api clean
 
 ## make help: list the targets and what each does
@@ -32,8 +32,15 @@ install: $(STAMP)
 run: install
 	$(BIN)/chemdepot serve
 
-## make test: the whole suite (PostgreSQL tests run when the server answers; CI=true requires it)
-test: install
+## make browser: Debian's chromium for tests/browser (apt-get, as root), unless /usr/bin/chromium is there
+browser:
+	@test -x /usr/bin/chromium || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		chromium chromium-driver || (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q chromium chromium-driver)
+
+## make test: the whole suite (PostgreSQL tests run when the server answers; CI=true requires it;
+##            the browser tests need chromium, which `make browser` installs first)
+test: install browser
 	$(BIN)/pytest -q
 
 ## make lint: ruff check, ruff format --check, mypy --strict, imports against declared dependencies

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from . import openapi, problems
-from .auth import BearerAuth, authorize, open_paths
+from . import offline_docs, openapi, problems
+from .auth import BearerAuth, authorize, open_paths, open_prefixes
 from .jobs import JobRunner, interrupt_unfinished_jobs
 from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         "(Decision 1251/QĐ-TTg).",
         lifespan=lifespan,
         dependencies=[Depends(authorize)],
+        docs_url=None,  # offline_docs serves them without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.road = None  # loaded on first use: see routes.network.get_road
     problems.install(app)
     openapi.install(app)
+    offline_docs.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(stock.router)
     app.include_router(transfers.router)
@@ -61,6 +64,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(accounts.router)
     web.install(app)
     app.add_middleware(
-        BearerAuth, database=db, open_paths=open_paths(app) | web.open_paths()
+        BearerAuth,
+        database=db,
+        open_paths=open_paths(app) | {"/"},
+        open_prefixes=(*open_prefixes(), f"{web.ASSET_PREFIX}/"),
     )
     return app

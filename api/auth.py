@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inventory.accounts import DEPOT_MANAGER, Account, account_for_token
 
+from . import offline_docs
 from .permissions import PERMISSIONS, PUBLIC, allowed
 from .problems import ApiProblem, problem
 from .services import Database
@@ -64,15 +65,29 @@ def _lookup(db: Database, secret: str) -> Account | None:
 
 
 class BearerAuth:
-    """Every request but the open paths must carry a live token of an active user."""
+    """Every request but the open paths, and those under an open prefix (a folder of
+    static files, e.g. `/docs-assets/`), must carry a live token of an active user."""
 
-    def __init__(self, app: ASGIApp, *, database: Database, open_paths: frozenset[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        database: Database,
+        open_paths: frozenset[str],
+        open_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        if any(not prefix.endswith("/") or prefix == "/" for prefix in open_prefixes):
+            raise ValueError(f"an open prefix is a folder other than /: {open_prefixes}")
         self.app = app
         self.db = database
         self.open_paths = open_paths
+        self.open_prefixes = open_prefixes
+
+    def is_open(self, path: str) -> bool:
+        return path in self.open_paths or path.startswith(self.open_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.open_paths:
+        if scope["type"] != "http" or self.is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
         header = Headers(scope=scope).get("authorization")
@@ -103,10 +118,22 @@ def _unauthorised(scope: Scope, header: str | None, secret: str | None) -> JSONR
 def open_paths(app: FastAPI) -> frozenset[str]:
     """/health and the documentation answer without a token."""
     paths = {path for (_method, path), roles in PERMISSIONS.items() if roles is PUBLIC}
-    for path in (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url):
+    for path in (
+        app.openapi_url,
+        app.docs_url,
+        app.redoc_url,
+        app.swagger_ui_oauth2_redirect_url,
+        offline_docs.DOCS,
+        offline_docs.REDOC,
+    ):
         if path:
             paths.add(path)
     return frozenset(paths)
+
+
+def open_prefixes() -> tuple[str, ...]:
+    """Folders of files anyone may fetch: the docs pages' scripts and styles."""
+    return (f"{offline_docs.ASSETS}/",)
 
 
 def current_principal(request: Request) -> Principal:

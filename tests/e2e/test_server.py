@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import stat
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.http_server import ServerProcess, free_port
 
 
 @dataclass(frozen=True)
@@ -32,40 +22,19 @@ class Server:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     db = tmp_path_factory.mktemp("e2e") / "fresh.db"
     env = {
-        **os.environ,
         "CHEMDEPOT_DATABASE_URL": f"sqlite:///{db}",
         "CHEMDEPOT_PORT": str(port),
         "CHEMDEPOT_HOST": "127.0.0.1",
     }
     cli = Path(sys.executable).parent / "chemdepot"
-    proc = subprocess.Popen(
-        [str(cli), "serve"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process = ServerProcess.start([str(cli), "serve"], port=port, env=env)
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            raise AssertionError("server did not answer within 300 s")
-        yield Server(base, db.with_suffix(".admin-token"))
+        yield Server(process.base_url, db.with_suffix(".admin-token"))
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import cast
 
 import pytest
+from starlette.types import Receive, Scope, Send
 
-from api.auth import Principal, bearer_secret
+from api.auth import BearerAuth, Principal, bearer_secret
 from api.permissions import PERMISSIONS, PUBLIC
+from api.services import Database
 from inventory.accounts import ROLES, Account
 from inventory.audit import describe_movements
 
@@ -67,3 +70,30 @@ def test_a_viewer_may_only_read() -> None:
 
     # computations posted for their body, writing nothing: a matrix, a comparison of runs
     assert writes == [("POST", "/network/matrix"), ("POST", "/procurement/compare")]
+
+
+async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise AssertionError("only the rule is asked, no request is passed on")
+
+
+#: the rules below never look a token up
+_NO_DATABASE = cast(Database, None)
+
+
+def test_an_open_prefix_opens_its_folder_and_no_path_that_merely_begins_alike() -> None:
+    auth = BearerAuth(
+        _no_app,
+        database=_NO_DATABASE,
+        open_paths=frozenset({"/health"}),
+        open_prefixes=("/files/",),
+    )
+
+    assert auth.is_open("/health") and auth.is_open("/files/a.js")
+    assert not auth.is_open("/files") and not auth.is_open("/files-b/a.js")
+    assert not auth.is_open("/health/x")
+
+
+@pytest.mark.parametrize("prefix", ["/", "/files", ""])
+def test_an_open_prefix_must_be_a_folder_other_than_the_root(prefix: str) -> None:
+    with pytest.raises(ValueError, match="open prefix"):
+        BearerAuth(_no_app, database=_NO_DATABASE, open_paths=frozenset(), open_prefixes=(prefix,))
