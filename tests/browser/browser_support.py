@@ -122,3 +122,12 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def log_in(page: Page, server: LiveServer, role: str) -> None:
+    """Open the dashboard and log in through its form with the role's token, as a person
+    would; waits until the page for that role is shown."""
+    page.goto(server.url("/"))
+    page.fill("#token", server.tokens[role])
+    page.click("#login-submit")
+    page.wait_for_selector("#nav:not([hidden])")
