@@ -12,9 +12,8 @@ from .auth import BearerAuth, authorize, open_paths, open_prefixes
 from .jobs import JobRunner, interrupt_unfinished_jobs
 from .limits import BodySizeLimit
 from .readiness_service import ReadinessCache
-from .routes import accounts, dispatch, levels, network, reference, serials, stock, transfers
+from .routes import accounts, dispatch, levels, network, reference, serials, stock, transfers, web
 from .routes import jobs as job_routes
-from .routes import web
 from .routes import procurement as procurement_routes
 from .services import Database
 from .settings import Settings

@@ -17,7 +17,6 @@ WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 ASSET_PREFIX = "/ui"
 
 
-
 async def dashboard(_request: Request) -> FileResponse:
     """The single page; its script routes between the stock, map, dispatch and plans
     views by the URL's #fragment. A plain Starlette route, like the docs pages: it is not

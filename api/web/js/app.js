@@ -50,13 +50,13 @@ function renderLogin(view, params) {
     submit.disabled = true;
     setToken(input.value.trim());
     try {
-      state.me = await api("GET", "/me");
+      state.me = await api("GET", "/me", { login: true });
       location.hash = `#/${homeOf(state.me.role)}`;
+      if (parseHash().page === homeOf(state.me.role)) route();
     } catch {
       setToken(null);
       form.querySelectorAll(".problem").forEach((n) => n.remove());
       input.insertAdjacentElement("afterend", el("div", { class: "problem", role: "alert", "data-field": "token" }, t("login.refused")));
-      location.hash = "#/login";
     } finally {
       submit.disabled = false;
     }
@@ -101,7 +101,7 @@ async function route() {
 }
 
 function tick() {
-  document.getElementById("clock").textContent = `${fmtTime(new Date().toISOString(), "time")} (${ZONE.split("/")[1].replace("_", " ")})`;
+  document.getElementById("clock").textContent = `${fmtTime(new Date().toISOString(), "time")} (${ZONE.split("/")[1].replaceAll("_", " ")})`;
 }
 
 document.getElementById("lang").addEventListener("click", () => {

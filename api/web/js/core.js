@@ -101,9 +101,10 @@ function url(path, query) {
 
 /**
  * Call the API with the user's token. `key` sends an Idempotency-Key (writes); a 401
- * (expired or revoked token) returns the user to the login page.
+ * (expired or revoked token) returns the user to the login page, except for the login
+ * form's own check (`login: true`), which shows the refusal beside the token field.
  */
-export async function api(method, path, { query, body, key, raw } = {}) {
+export async function api(method, path, { query, body, key, raw, login } = {}) {
   const headers = { Accept: "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -113,6 +114,7 @@ export async function api(method, path, { query, body, key, raw } = {}) {
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (response.status === 401 && login) throw new ApiError(401, { title: "Unauthorised", detail: t("login.refused") });
   if (response.status === 401) {
     setToken(null);
     state.me = null;
