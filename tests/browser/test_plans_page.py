@@ -152,6 +152,12 @@ def test_a_viewer_sees_the_runs_but_no_form_to_start_one(
     page.click(f'#levels-runs a[data-run="{run_id}"]')
     expect(page.locator("#levels-after")).to_contain_text("%", timeout=RUN_TIMEOUT_MS)
     assert page.locator("#levels-accept").count() == 0
+
+    # the same page in English
+    page.click("#lang")
+    expect(page.locator("#view h1")).to_have_text("Stock planning")
+    expect(page.locator("#readiness h2")).to_have_text("Readiness today")
+    expect(page.locator(f'#levels-runs a[data-run="{run_id}"]')).to_be_visible()
     assert page_watch.page_errors == []
 
 
