@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page
 
-from api.permissions import ADMIN, MANAGER
+from api.permissions import ADMIN, MANAGER, VIEWER
 from tests.browser.browser_support import LiveServer, NewPage, PageWatch, log_in, screenshot
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,9 +33,10 @@ def _number(text: str) -> int:
 
 def _open_stock(page: Page, server: LiveServer, hash_query: str = "") -> None:
     log_in(page, server, MANAGER)
+    page.wait_for_selector(f'#view[data-loaded="{DEPOT}"] #stock-table tr[data-item]')
     if hash_query:
         page.goto(server.url(f"/#/stock?{hash_query}"))
-    page.wait_for_selector(f'#view[data-loaded="{DEPOT}"] #stock-table tr[data-item]')
+        page.wait_for_selector(f'#view[data-loaded="{DEPOT}"] #stock-table tr[data-item]')
 
 
 def _vietnam_clock(iso: str) -> str:
@@ -92,6 +93,23 @@ def test_a_depot_manager_logs_in_and_sees_its_depots_stock_with_alerts_highlight
     ours = page.locator("#stock-inbound tbody tr", has_text=reference)
     assert ours.count() == 1
     assert "D-BHA" in ours.inner_text()
+    assert page_watch.page_errors == []
+
+
+def test_a_viewer_starts_at_the_first_depot_and_may_switch_to_another(
+    live_server: LiveServer, new_page: NewPage, page_watch: PageWatch
+) -> None:
+    first = _get(live_server, "/depots")[0]["code"]
+    other = _get(live_server, "/stock", depot=DEPOT, limit=1000)["total"]
+    page = new_page()
+    log_in(page, live_server, VIEWER)
+    page.wait_for_selector(f'#view[data-loaded="{first}"] #stock-table tr[data-item]')
+    assert page.input_value("#stock-depot") == first
+
+    page.select_option("#stock-depot", DEPOT)
+    page.wait_for_selector(f'#view[data-loaded="{DEPOT}"] #stock-table tr[data-item]')
+    assert page.locator("#stock-table tbody tr[data-item]").count() == other
+    assert f"depot={DEPOT}" in page.url
     assert page_watch.page_errors == []
 
 

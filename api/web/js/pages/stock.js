@@ -167,11 +167,21 @@ function tOr(key, fallback) {
   return text === key ? fallback : text;
 }
 
+/** An alert's traffic light: quarantined or unserviceable stock is blue, a critical one
+ * (nothing usable below min, expired, calibration overdue) red, any other amber. */
+function colourOf(alert) {
+  if (COLOUR[alert.kind] === "blue") return "blue";
+  if (alert.severity === "critical" || COLOUR[alert.kind] === "red") {
+    return alert.kind === "below_min" && alert.severity !== "critical" ? "amber" : "red";
+  }
+  return "amber";
+}
+
 /** The worst colour among alerts (red > amber > blue), or null. */
 function worst(alerts) {
   let best = null;
   for (const a of alerts) {
-    const c = COLOUR[a.kind] || "amber";
+    const c = colourOf(a);
     if (!best || RANK[c] > RANK[best]) best = c;
   }
   return best;
@@ -180,13 +190,16 @@ function worst(alerts) {
 function badge(alert) {
   return el(
     "span",
-    { class: `badge ${COLOUR[alert.kind] || "amber"}`, "data-alert": alert.kind, title: alert.message },
+    { class: `badge ${colourOf(alert)}`, "data-alert": alert.kind, title: alert.message },
     tOr(`alert.${alert.kind}`, alert.kind),
   );
 }
 
+let renders = 0;
+
 /** Keep the page's state in the hash without re-rendering (no hashchange is fired). */
 function keepHash(params) {
+  if (!location.hash.startsWith("#/stock")) return; // the user has gone to another page
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
   history.replaceState(null, "", `#/stock?${query}`);
@@ -199,7 +212,13 @@ function defaultDepot(depots) {
 }
 
 export async function render(view, params) {
+  // a render that a newer one (another hashchange, the language button) replaced stops
+  // touching the view and the hash
+  const generation = String(++renders);
+  view.dataset.render = generation;
+  const live = () => view.dataset.render === generation && view.dataset.page === "stock";
   const [depots, items] = await Promise.all([api("GET", "/depots"), api("GET", "/items")]);
+  if (!live()) return;
   const byCode = new Map(items.map((i) => [i.code, i]));
   const known = new Set(depots.map((d) => d.code));
   const filters = {
@@ -266,7 +285,9 @@ export async function render(view, params) {
   }
 
   function drawTable() {
-    const shown = rows.filter(matches);
+    // the rows with alerts first (red, amber, blue), each group in catalogue order
+    const rank = (row) => RANK[worst(alertsByItem.get(row.item) || [])] || 0;
+    const shown = rows.filter(matches).sort((a, b) => rank(b) - rank(a));
     const num = (v) => fmtNum(v);
     const head = el(
       "tr",
@@ -376,6 +397,7 @@ export async function render(view, params) {
 
   async function openCard(code) {
     filters.item = code;
+    if (!live()) return;
     keepHash(filters);
     tableBox.querySelectorAll("tr.selected").forEach((tr) => tr.classList.remove("selected"));
     const row = tableBox.querySelector(`tr[data-item="${CSS.escape(code)}"]`);
@@ -392,7 +414,7 @@ export async function render(view, params) {
         ? api("GET", "/movements", { query: { depot, item: code, limit: 200, offset: first.total - 200 } })
         : Promise.resolve(first),
     ]);
-    if (filters.item !== code || filters.depot !== depot) return; // another click won
+    if (!live() || filters.item !== code || filters.depot !== depot) return; // another click won
     const item = byCode.get(code) || { code, name_vi: detail.item_name_vi, name_en: detail.item_name_en };
     const policy = detail.policy;
     const lotRows = detail.lots.map((lot) =>
@@ -481,7 +503,7 @@ export async function render(view, params) {
 
   function closeCard() {
     filters.item = "";
-    keepHash(filters);
+    if (live()) keepHash(filters);
     cardBox.hidden = true;
     cardBox.replaceChildren();
     tableBox.querySelectorAll("tr.selected").forEach((tr) => tr.classList.remove("selected"));
@@ -497,6 +519,7 @@ export async function render(view, params) {
       api("GET", "/alerts", { query: { depot: filters.depot } }),
       api("GET", "/stock-policies", { query: { depot: filters.depot, limit: 1000 } }),
     ]);
+    if (!live()) return;
     rows = stockPage.items;
     alertsByItem = new Map();
     for (const a of alerts) {
@@ -511,6 +534,7 @@ export async function render(view, params) {
   }
 
   const reload = async () => {
+    if (!live()) return;
     keepHash(filters);
     delete view.dataset.loaded;
     await Promise.all([load(), drawInbound()]);
@@ -537,7 +561,7 @@ export async function render(view, params) {
   });
   search.addEventListener("input", () => {
     filters.q = search.value;
-    keepHash(filters);
+    if (live()) keepHash(filters);
     drawTable();
   });
 
