@@ -5,6 +5,7 @@ often the button is clicked), and the map page that draws the plan's routes."""
 from __future__ import annotations
 
 import math
+from uuid import uuid4
 
 from playwright.sync_api import Page, Request
 
@@ -103,9 +104,28 @@ def test_officer_declares_plans_and_confirms_an_incident(
         stock = client.get("/stock", params={"depot": depot, "item": item}).json()
         assert sum(row["reserved"] for row in stock["items"]) > 0, stock
 
-    # the map page: the incident is listed and selecting it draws the plan's routes
-    page.goto(live_server.url(f"/#/map?incident={incident_id}"))
-    page.wait_for_selector("#map-routes li")
+    # the page again from its address: the confirmed plan, with its next step
+    page.goto(live_server.url(f"/#/dispatch?incident={incident_id}"))
+    page.wait_for_selector("#plan-status[data-status=confirmed]")
+    assert page.locator("#dispatch-plan").is_visible()
+
+    # the map page: a hazard zone (far off, small, lifted after) and the plan's routes
+    with live_server.client(OFFICER) as client:
+        zone = {"kind": "zone_circle", "centre": [9.0, 105.0], "radius_km": 2, "reason": "test"}
+        made = client.post(
+            "/network/closures", json=zone, headers={"Idempotency-Key": str(uuid4())}
+        )
+        assert made.status_code == 201, made.text
+    try:
+        page.goto(live_server.url(f"/#/map?incident={incident_id}"))
+        page.wait_for_selector("#map-routes li")
+        assert page.locator("#ops-map .layer-zones ellipse.zone").count() == 1
+    finally:
+        with live_server.client(OFFICER) as client:
+            closure = made.json()["id"]
+            key = {"Idempotency-Key": str(uuid4())}
+            lifted = client.delete(f"/network/closures/{closure}", headers=key)
+            assert lifted.status_code in (200, 204), lifted.text
     assert page.locator("#ops-map .layer-depots circle.depot").count() > 0
     assert page.locator("#ops-map .layer-hazards circle.hazard").count() > 0
     assert page.locator("#ops-map .layer-routes path.route title").count() > 0
