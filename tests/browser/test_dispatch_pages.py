@@ -5,9 +5,10 @@ often the button is clicked), and the map page that draws the plan's routes."""
 from __future__ import annotations
 
 import math
+import re
 from uuid import uuid4
 
-from playwright.sync_api import Page, Request
+from playwright.sync_api import Page, Request, expect
 
 from api.permissions import OFFICER, VIEWER
 from tests.browser.browser_support import LiveServer, NewPage, PageWatch, log_in, screenshot
@@ -102,7 +103,16 @@ def test_officer_declares_plans_and_confirms_an_incident(
         depot = live[0]["pick_lists"][0]["depot"]
         item = live[0]["pick_lists"][0]["lines"][0]["item"]
         stock = client.get("/stock", params={"depot": depot, "item": item}).json()
-        assert sum(row["reserved"] for row in stock["items"]) > 0, stock
+        reserved = sum(row["reserved"] for row in stock["items"])
+        assert reserved > 0, stock
+
+    # the reservation, as the depot's stock page shows it
+    page.goto(live_server.url(f"/#/stock?depot={depot}"))
+    page.wait_for_selector(f"#view[data-loaded='{depot}']")
+    cell = page.locator(f'#stock-table tr[data-item="{item}"] td.reserved')
+    expect(cell).to_have_text(re.compile(r"\d"))
+    shown = int(re.sub(r"\D", "", cell.inner_text()))
+    assert shown == reserved
 
     # the page again from its address: the confirmed plan, with its next step
     page.goto(live_server.url(f"/#/dispatch?incident={incident_id}"))
@@ -168,4 +178,41 @@ def test_a_viewer_sees_no_declare_button(
     page.goto(live_server.url("/#/dispatch"))
     page.wait_for_selector("#incident-form #read-only")
     assert page.locator("#declare").count() == 0
+    assert page_watch.page_errors == []
+
+
+def test_an_officer_dispatches_and_then_delivers_a_confirmed_plan_from_its_page(
+    live_server: LiveServer, new_page: NewPage, page_watch: PageWatch
+) -> None:
+    with live_server.client(OFFICER) as client:
+        body = {
+            "incident_type": "chemical_release",
+            "level": "provincial",
+            "location": {"lat": 21.03, "lon": 105.85},
+            "template": "chemical_release.provincial",
+        }
+        made = client.post("/incidents", json=body, headers={"Idempotency-Key": str(uuid4())})
+        assert made.status_code == 201, made.text
+        incident = made.json()["id"]
+        key = {"Idempotency-Key": str(uuid4())}
+        plan = client.post(f"/incidents/{incident}/dispatch-plans", json={}, headers=key)
+        assert plan.status_code in (200, 201), plan.text
+        plan_id = plan.json()["id"]
+        key = {"Idempotency-Key": str(uuid4())}
+        confirmed = client.post(f"/dispatch-plans/{plan_id}/confirm", headers=key)
+        assert confirmed.status_code == 200, confirmed.text
+    page = new_page()
+    log_in(page, live_server, OFFICER)
+    page.goto(live_server.url(f"/#/dispatch?incident={incident}"))
+    page.wait_for_selector("#plan-status[data-status=confirmed]")
+
+    page.click("#dispatch-plan")
+    page.wait_for_selector("#plan-status[data-status=dispatched]")
+    page.click("#deliver-plan")
+    page.wait_for_selector("#plan-status[data-status=delivered]")
+
+    with live_server.client(OFFICER) as client:
+        assert client.get(f"/dispatch-plans/{plan_id}").json()["status"] == "delivered"
+    assert page.locator("#dispatch-plan").count() == 0
+    assert page.locator("#deliver-plan").count() == 0
     assert page_watch.page_errors == []
