@@ -75,7 +75,10 @@ def serve(
     first_admin(settings)
     host = host or settings.host
     port = port or settings.port
-    console.print(f"chemdepot on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    console.print(
+        f"chemdepot on http://{host}:{port}  (dashboard: http://{host}:{port}/ , "
+        f"API docs: http://{host}:{port}/docs)"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
