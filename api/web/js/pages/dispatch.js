@@ -1,23 +1,10 @@
 // The logistics officer's dispatch page: declare an incident (click the map or type the
 // coordinates), request a plan, read its pick lists, routes, ETAs against the bound and
 // unmet demand, then confirm, dispatch and deliver it. Every write is keyed and guarded.
-import {
-  api,
-  ApiError,
-  clearProblems,
-  el,
-  flash,
-  fmtMinutes,
-  fmtNum,
-  fmtTime,
-  guard,
-  may,
-  newKey,
-  showProblem,
-  t,
-  table,
-} from "../core.js";
+// The plan itself (its tables, timeline and status buttons) is drawn by dispatch_plan.js.
+import { api, ApiError, clearProblems, el, flash, fmtNum, fmtTime, guard, may, showProblem, t } from "../core.js";
 import { createMap } from "../vnmap.js";
+import { drawPlan, keyFor, keys, loadCatalogue } from "./dispatch_plan.js";
 
 export const labels = {
   vi: {
@@ -125,12 +112,6 @@ export const labels = {
 };
 
 const LIVE = ["draft", "confirmed", "dispatched"];
-/** One Idempotency-Key per action, kept until it succeeds so a retry reuses it. */
-const keys = {};
-function keyFor(action) {
-  if (!keys[action]) keys[action] = newKey();
-  return keys[action];
-}
 
 function field(label, input) {
   return el("div", { class: "field" }, el("label", { for: input.id }, label), input);
@@ -146,78 +127,12 @@ async function livePlan(incidentId) {
   return plans.filter((p) => LIVE.includes(p.status) && !p.superseded_by).sort((a, b) => b.id - a.id)[0] || null;
 }
 
-function kpi(value, label) {
-  return el("div", { class: "kpi" }, el("b", {}, value), el("span", {}, label));
-}
-
-/** Horizontal bars per vehicle: loading at the depot, then on the road to its last drop. */
-function timeline(plan) {
-  const required = {};
-  for (const f of plan.fulfilment) required[`${f.incident}/${f.item}`] = new Date(f.required_by).getTime();
-  const spans = plan.routes.map((route) => {
-    const start = new Date(route.stops[0].departure || route.stops[0].arrival).getTime();
-    const pickup = route.stops.filter((s) => s.kind === "pickup").at(-1);
-    const loaded = pickup ? new Date(pickup.departure).getTime() : start;
-    const drops = route.stops.filter((s) => s.kind === "delivery");
-    const end = drops.length ? Math.max(...drops.map((s) => new Date(s.arrival).getTime())) : loaded;
-    const late = drops.some((s) => s.cargo.some((c) => new Date(s.arrival).getTime() > (required[`${s.incident}/${c.item}`] ?? Infinity)));
-    return { route, start, loaded, end, late, drops };
-  });
-  if (!spans.length) return el("p", { class: "hint" }, t("common.none"));
-  const t0 = Math.min(...spans.map((s) => s.start));
-  const t1 = Math.max(...spans.map((s) => s.end), t0 + 60000);
-  const pct = (ms) => `${(((ms - t0) / (t1 - t0)) * 100).toFixed(2)}%`;
-  const width = (a, b) => `${Math.max(0.5, ((b - a) / (t1 - t0)) * 100).toFixed(2)}%`;
-  const lanes = spans.map((s) =>
-    el(
-      "div",
-      { class: "lane", dataset: { vehicle: s.route.vehicle } },
-      el("div", { class: "lane-label", title: s.route.vehicle_type }, s.route.vehicle),
-      el(
-        "div",
-        { class: "bar-area" },
-        s.loaded > s.start
-          ? el("div", { class: "bar load", style: `left:${pct(s.start)};width:${width(s.start, s.loaded)}`, title: `${fmtTime(s.route.stops[0].departure)} – ${fmtTime(new Date(s.loaded).toISOString())}` })
-          : null,
-        el(
-          "div",
-          {
-            class: `bar${s.late ? " late" : ""}`,
-            style: `left:${pct(s.loaded)};width:${width(s.loaded, s.end)}`,
-            title: s.drops.map((d) => `${d.place}: ${fmtTime(d.arrival)}`).join("\n"),
-          },
-          s.drops.length ? fmtTime(new Date(s.end).toISOString(), "time") : "",
-        ),
-      ),
-    ),
-  );
-  const axis = el(
-    "div",
-    { class: "lane axis" },
-    el("div", {}),
-    el("div", { class: "axis-ends" }, el("span", {}, fmtTime(new Date(t0).toISOString())), el("span", {}, fmtTime(new Date(t1).toISOString()))),
-  );
-  return el("div", { class: "timeline", id: "vehicle-timeline" }, lanes, axis);
-}
-
-export async function render(view, params) {
-  const [templates, depots] = await Promise.all([api("GET", "/scenario-templates"), api("GET", "/depots")]);
+/** The incident form: its inputs, its template list kept to the type and level, and its
+ * submit button (none for a role that may not declare). */
+function incidentForm(templates, canDeclare) {
   const types = [...new Set(templates.map((x) => x.incident_type))];
   const levelOrder = ["facility", "provincial", "national"];
   const levels = [...new Set(templates.map((x) => x.level))].sort((a, b) => levelOrder.indexOf(a) - levelOrder.indexOf(b));
-  const canDeclare = may("POST /incidents");
-  const canPlan = may("POST /incidents/{incident_id}/dispatch-plans");
-
-  let incident = null;
-  let plan = null;
-
-  const mapBox = el("div", { id: "dispatch-map" });
-  const side = el("div", { class: "dispatch-side" });
-  const incidentBox = el("div", { id: "incident", class: "card", hidden: true });
-  const planBox = el("section", { id: "plan", hidden: true });
-  view.replaceChildren(el("h1", {}, t("dispatch.title")), el("div", { class: "cols" }, mapBox, side), planBox);
-
-  // ---- the form ---------------------------------------------------------------------
   const lat = el("input", { id: "f-lat", name: "lat", inputmode: "decimal", autocomplete: "off", size: 10 });
   const lon = el("input", { id: "f-lon", name: "lon", inputmode: "decimal", autocomplete: "off", size: 10 });
   const type = el("select", { id: "f-type", name: "incident_type" }, options(types, "chemical_release"));
@@ -247,6 +162,25 @@ export async function render(view, params) {
     field(t("dispatch.description"), description),
     declare || el("p", { class: "hint", id: "read-only" }, t("dispatch.viewer")),
   );
+  return { form, lat, lon, type, level, template, size, description, declare };
+}
+
+export async function render(view, params) {
+  const [templates, depots] = await Promise.all([api("GET", "/scenario-templates"), api("GET", "/depots"), loadCatalogue()]);
+  const canDeclare = may("POST /incidents");
+  const canPlan = may("POST /incidents/{incident_id}/dispatch-plans");
+
+  let incident = null;
+  let plan = null;
+
+  const mapBox = el("div", { id: "dispatch-map" });
+  const side = el("div", { class: "dispatch-side" });
+  const incidentBox = el("div", { id: "incident", class: "card", hidden: true });
+  const planBox = el("section", { id: "plan", hidden: true });
+  view.replaceChildren(el("h1", {}, t("dispatch.title")), el("div", { class: "cols" }, mapBox, side), planBox);
+
+  // ---- the form ---------------------------------------------------------------------
+  const { form, lat, lon, type, level, template, size, description, declare } = incidentForm(templates, canDeclare);
   side.append(form, incidentBox);
 
   // ---- the map ----------------------------------------------------------------------
@@ -354,31 +288,6 @@ export async function render(view, params) {
     );
   }
 
-  function action(name, route, label) {
-    if (!may(`POST /dispatch-plans/{plan_id}/${route}`)) return null;
-    const button = el("button", { type: "button", id: `${name}-plan`, class: name === "cancel" ? "secondary" : null }, label);
-    button.addEventListener(
-      "click",
-      guard(button, async () => {
-        const id = plan.id;
-        try {
-          plan = await api("POST", `/dispatch-plans/${id}/${route}`, { key: keyFor(`${route}:${id}`) });
-          delete keys[`${route}:${id}`];
-          flash(t("dispatch.done", { id, status: plan.status }));
-        } catch (error) {
-          flash(`${t("common.error")}: ${error.message}`, "bad");
-          try {
-            plan = await api("GET", `/dispatch-plans/${id}`);
-          } catch {
-            return;
-          }
-        }
-        renderPlan();
-      }),
-    );
-    return button;
-  }
-
   function renderPlan() {
     drawRoutes();
     planBox.hidden = !plan;
@@ -386,106 +295,12 @@ export async function render(view, params) {
       planBox.replaceChildren();
       return;
     }
-    const s = plan.summary;
-    const buttons = [];
-    if (plan.status === "draft") buttons.push(action("confirm", "confirm", t("dispatch.confirm")));
-    if (plan.status === "confirmed") buttons.push(action("dispatch", "dispatch", t("dispatch.dispatch")));
-    if (plan.status === "dispatched") buttons.push(action("deliver", "deliver", t("dispatch.deliver")));
-    if (["draft", "confirmed"].includes(plan.status)) buttons.push(action("cancel", "cancel", t("dispatch.cancel")));
-    const picks = plan.pick_lists.flatMap((list) => list.lines.map((line) => ({ depot: list.depot, ...line })));
-    const stops = plan.routes.flatMap((route) =>
-      route.stops.filter((st) => st.kind !== "start").map((st) => ({ vehicle: route.vehicle, ...st })),
-    );
-    planBox.replaceChildren(
-      el(
-        "div",
-        { class: "card plan-head" },
-        el("h2", {}, t("dispatch.plan", { id: plan.id })),
-        el("p", {}, `${t("dispatch.status")}: `, el("b", { id: "plan-status", class: `status ${plan.status}`, dataset: { status: plan.status } }, plan.status)),
-        el(
-          "div",
-          {},
-          kpi(`${fmtNum(s.met_units)} / ${fmtNum(s.demand_units)}`, t("dispatch.met_units")),
-          kpi(fmtNum(s.met_on_time_units), t("dispatch.on_time")),
-          kpi(fmtNum(s.unmet_units), t("dispatch.unmet_units")),
-          kpi(fmtNum(s.vehicles), t("dispatch.vehicles")),
-          kpi(`${fmtNum(s.km, 1)} km`, "km"),
-          kpi(plan.solve.within_bound_share === null ? "—" : `${fmtNum(plan.solve.within_bound_share * 100, 1)} %`, t("dispatch.within_share")),
-          kpi(fmtTime(s.last_arrival), t("dispatch.last")),
-        ),
-        plan.solve.notes.length ? el("ul", { class: "notes" }, plan.solve.notes.map((n) => el("li", {}, n))) : null,
-        el("div", { class: "actions" }, buttons),
-      ),
-      el("h2", {}, t("dispatch.timeline")),
-      el("div", { class: "card" }, timeline(plan)),
-      el("h2", {}, t("dispatch.pick_lists")),
-      el(
-        "div",
-        { id: "pick-lists" },
-        table(
-          [
-            { label: t("common.depot"), value: (r) => r.depot },
-            { label: t("common.item"), value: (r) => el("span", { title: r.item_name }, r.item, r.substitute ? ` (→ ${r.for_item})` : "") },
-            { label: t("dispatch.lot"), value: (r) => r.lot_no || `#${r.lot_id}` },
-            { label: t("dispatch.qty"), value: (r) => fmtNum(r.quantity), cls: "num" },
-            { label: t("dispatch.vehicle"), value: (r) => r.vehicle || "" },
-          ],
-          picks,
-        ),
-      ),
-      el("h2", {}, t("dispatch.routes")),
-      el(
-        "div",
-        { id: "routes" },
-        table(
-          [
-            { label: t("dispatch.vehicle"), value: (r) => r.vehicle },
-            { label: t("dispatch.stop"), value: (r) => `${r.kind} · ${r.place}` },
-            { label: t("dispatch.arrival"), value: (r) => fmtTime(r.arrival) },
-            { label: t("dispatch.departure"), value: (r) => fmtTime(r.departure) },
-            { label: t("dispatch.cargo"), value: (r) => r.cargo.map((c) => `${c.item} ×${c.quantity}`).join(", ") },
-          ],
-          stops,
-          { rowClass: (r) => `stop ${r.kind}` },
-        ),
-        el(
-          "p",
-          { class: "hint" },
-          plan.routes.map((r) => `${r.vehicle}: ${fmtNum(r.km, 1)} km, ${r.crew} crew${r.rest_hours ? `, rest ${fmtMinutes(r.rest_hours * 60)}` : ""}, back ${fmtTime(r.returns_at)}`).join(" · "),
-        ),
-      ),
-      el("h2", {}, t("dispatch.fulfilment")),
-      el(
-        "div",
-        { id: "fulfilment" },
-        table(
-          [
-            { label: t("common.item"), value: (r) => el("span", { title: r.item_name }, r.item) },
-            { label: t("dispatch.met"), value: (r) => `${fmtNum(r.met)} / ${fmtNum(r.quantity)}`, cls: "num" },
-            { label: t("dispatch.required_by"), value: (r) => fmtTime(r.required_by) },
-            { label: t("dispatch.bound"), value: (r) => fmtTime(r.earliest_arrival) },
-            { label: t("dispatch.last_arrival"), value: (r) => fmtTime(r.last_arrival) },
-            { label: t("dispatch.within_bound"), value: (r) => fmtNum(r.within_bound), cls: "num" },
-            { label: t("dispatch.reason"), value: (r) => r.reason },
-          ],
-          plan.fulfilment,
-          { rowClass: (r) => (r.met < r.quantity ? "alert-red" : r.late_hours ? "alert-amber" : r.within_bound < r.met ? "alert-blue" : null) },
-        ),
-      ),
-      el("h2", {}, t("dispatch.unmet")),
-      el(
-        "div",
-        { id: "unmet" },
-        table(
-          [
-            { label: t("common.item"), value: (r) => el("span", { title: r.item_name }, r.item) },
-            { label: t("dispatch.qty"), value: (r) => fmtNum(r.quantity), cls: "num" },
-            { label: t("dispatch.reason"), value: (r) => r.reason },
-          ],
-          plan.unmet,
-        ),
-      ),
-    );
+    drawPlan(planBox, plan, {
+      update(next) {
+        plan = next;
+        renderPlan();
+      },
+    });
   }
 
   // ---- #/dispatch?incident=ID -----------------------------------------------------------

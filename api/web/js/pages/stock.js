@@ -1,7 +1,9 @@
 // The depot manager's stock page (issue 14): one depot's stock per item with its alerts,
 // a KPI strip of alert counts, an item's stock card (lots and running balance) and the
-// transfers on their way in. Filters and the open item live in the hash (#/stock?depot=..).
-import { api, el, fmtNum, fmtTime, itemName, state, t } from "../core.js";
+// transfers on their way in (both in stock_card.js). Filters and the open item live in the
+// hash (#/stock?depot=..).
+import { api, el, fmtNum, itemName, state, t } from "../core.js";
+import { drawCard, drawInbound, labels as cardLabels, loadCard, tOr } from "./stock_card.js";
 
 /** Alert kinds in the order the KPI strip shows them, with their traffic-light colour. */
 const KINDS = [
@@ -37,28 +39,6 @@ export const labels = {
     "stock.alerts": "Cảnh báo",
     "stock.shown": "{shown} / {total} dòng",
     "stock.open": "Bấm vào một dòng để xem thẻ kho.",
-    "stock.card": "Thẻ kho: {name}",
-    "stock.close": "Đóng",
-    "stock.lots": "Lô / số sê-ri",
-    "stock.lot": "Lô",
-    "stock.expiry": "Hạn dùng",
-    "stock.calibration": "Hạn hiệu chuẩn",
-    "stock.status": "Trạng thái",
-    "stock.movements": "Nhập xuất (số dư lũy kế)",
-    "stock.posted_at": "Thời điểm",
-    "stock.kind": "Loại",
-    "stock.counterpart": "Đối ứng",
-    "stock.reference": "Chứng từ",
-    "stock.in": "Nhập",
-    "stock.out": "Xuất",
-    "stock.balance": "Số dư",
-    "stock.actor": "Người ghi",
-    "stock.earlier": "Chỉ hiện {shown} dòng gần nhất trong {total}.",
-    "stock.inbound": "Hàng đang chuyển đến kho",
-    "stock.from": "Từ kho",
-    "stock.quantity": "Số lượng",
-    "stock.shipped_at": "Xuất đi lúc",
-    "stock.shipped_by": "Người gửi",
     "stock.depot_alerts": "Cảnh báo của kho",
     "alert.below_min": "Dưới mức tối thiểu",
     "alert.expiring": "Sắp hết hạn",
@@ -81,13 +61,7 @@ export const labels = {
     "cat.pumps_power": "Bơm, nguồn điện",
     "cat.respiratory": "Bảo vệ hô hấp",
     "cat.shelter": "Lều, nhà bạt",
-    "mv.receipt": "Nhập",
-    "mv.issue": "Xuất",
-    "mv.transfer_out": "Chuyển đi",
-    "mv.transfer_in": "Chuyển đến",
-    "mv.count": "Kiểm kê",
-    "mv.write_off": "Thanh lý",
-    "mv.reversal": "Đảo bút toán",
+    ...cardLabels.vi,
   },
   en: {
     "stock.title": "Stock",
@@ -107,28 +81,6 @@ export const labels = {
     "stock.alerts": "Alerts",
     "stock.shown": "{shown} / {total} rows",
     "stock.open": "Click a row to open its stock card.",
-    "stock.card": "Stock card: {name}",
-    "stock.close": "Close",
-    "stock.lots": "Lots / serials",
-    "stock.lot": "Lot",
-    "stock.expiry": "Expiry",
-    "stock.calibration": "Calibration due",
-    "stock.status": "Status",
-    "stock.movements": "Movements (running balance)",
-    "stock.posted_at": "Posted",
-    "stock.kind": "Kind",
-    "stock.counterpart": "Counterpart",
-    "stock.reference": "Reference",
-    "stock.in": "In",
-    "stock.out": "Out",
-    "stock.balance": "Balance",
-    "stock.actor": "By",
-    "stock.earlier": "Only the latest {shown} of {total} lines are shown.",
-    "stock.inbound": "Inbound transfers (in transit)",
-    "stock.from": "From depot",
-    "stock.quantity": "Quantity",
-    "stock.shipped_at": "Shipped",
-    "stock.shipped_by": "Shipped by",
     "stock.depot_alerts": "Depot alerts",
     "alert.below_min": "Below min",
     "alert.expiring": "Expiring",
@@ -151,21 +103,9 @@ export const labels = {
     "cat.pumps_power": "Pumps and power",
     "cat.respiratory": "Respiratory",
     "cat.shelter": "Shelter",
-    "mv.receipt": "Receipt",
-    "mv.issue": "Issue",
-    "mv.transfer_out": "Transfer out",
-    "mv.transfer_in": "Transfer in",
-    "mv.count": "Count",
-    "mv.write_off": "Write-off",
-    "mv.reversal": "Reversal",
+    ...cardLabels.en,
   },
 };
-
-/** A label, or the raw value when no label is registered for it. */
-function tOr(key, fallback) {
-  const text = t(key);
-  return text === key ? fallback : text;
-}
 
 /** An alert's traffic light: quarantined or unserviceable stock is blue, a critical one
  * (nothing usable below min, expired, calibration overdue) red, any other amber. */
@@ -209,6 +149,51 @@ function defaultDepot(depots) {
   const mine = state.me && state.me.role === "depot_manager" ? state.me.depots || [] : [];
   const known = new Set(depots.map((d) => d.code));
   return mine.find((code) => known.has(code)) || (depots[0] && depots[0].code) || "";
+}
+
+function stockHead() {
+  return el(
+    "tr",
+    {},
+    el("th", {}, t("stock.code")),
+    el("th", {}, t("stock.name")),
+    el("th", {}, t("stock.unit")),
+    el("th", { class: "num" }, t("stock.on_hand")),
+    el("th", { class: "num" }, t("stock.reserved")),
+    el("th", { class: "num" }, t("stock.available")),
+    el("th", { class: "num" }, t("stock.unusable")),
+    el("th", { class: "num" }, t("stock.min")),
+    el("th", { class: "num" }, t("stock.target")),
+    el("th", {}, t("stock.alerts")),
+  );
+}
+
+/** One stock row: lit by its worst alert, badged per alert kind; a click opens its card. */
+function stockRow(row, { item, alerts, policy, selected, open }) {
+  const num = (v) => fmtNum(v);
+  const colour = worst(alerts);
+  return el(
+    "tr",
+    {
+      class: [colour ? `alert-${colour}` : "", selected ? "selected" : ""].join(" ").trim() || null,
+      dataset: { item: row.item, alerts: [...new Set(alerts.map((a) => a.kind))].join(" ") },
+      tabindex: "0",
+      onclick: () => open(row.item),
+      onkeydown: (e) => {
+        if (e.key === "Enter") open(row.item);
+      },
+    },
+    el("td", { class: "code" }, colour ? el("span", { class: `light ${colour}` }) : null, row.item),
+    el("td", { class: "name" }, item ? itemName(item) : row.item_name),
+    el("td", { class: "unit" }, row.unit),
+    el("td", { class: "num on-hand" }, num(row.on_hand)),
+    el("td", { class: `num reserved${row.reserved ? " held" : ""}` }, num(row.reserved)),
+    el("td", { class: "num available" }, num(row.available)),
+    el("td", { class: "num unusable" }, num(row.unusable)),
+    el("td", { class: "num min" }, policy ? num(policy.min) : ""),
+    el("td", { class: "num target" }, policy ? num(policy.target) : ""),
+    el("td", { class: "alerts" }, [...new Map(alerts.map((a) => [a.kind, a])).values()].map(badge)),
+  );
 }
 
 export async function render(view, params) {
@@ -288,51 +273,17 @@ export async function render(view, params) {
     // the rows with alerts first (red, amber, blue), each group in catalogue order
     const rank = (row) => RANK[worst(alertsByItem.get(row.item) || [])] || 0;
     const shown = rows.filter(matches).sort((a, b) => rank(b) - rank(a));
-    const num = (v) => fmtNum(v);
-    const head = el(
-      "tr",
-      {},
-      el("th", {}, t("stock.code")),
-      el("th", {}, t("stock.name")),
-      el("th", {}, t("stock.unit")),
-      el("th", { class: "num" }, t("stock.on_hand")),
-      el("th", { class: "num" }, t("stock.reserved")),
-      el("th", { class: "num" }, t("stock.available")),
-      el("th", { class: "num" }, t("stock.unusable")),
-      el("th", { class: "num" }, t("stock.min")),
-      el("th", { class: "num" }, t("stock.target")),
-      el("th", {}, t("stock.alerts")),
+    const body = shown.map((row) =>
+      stockRow(row, {
+        item: byCode.get(row.item),
+        alerts: alertsByItem.get(row.item) || [],
+        policy: policies.get(row.item),
+        selected: row.item === filters.item,
+        open: openCard,
+      }),
     );
-    const body = shown.map((row) => {
-      const item = byCode.get(row.item);
-      const alerts = alertsByItem.get(row.item) || [];
-      const colour = worst(alerts);
-      const policy = policies.get(row.item);
-      return el(
-        "tr",
-        {
-          class: [colour ? `alert-${colour}` : "", row.item === filters.item ? "selected" : ""].join(" ").trim() || null,
-          dataset: { item: row.item, alerts: [...new Set(alerts.map((a) => a.kind))].join(" ") },
-          tabindex: "0",
-          onclick: () => openCard(row.item),
-          onkeydown: (e) => {
-            if (e.key === "Enter") openCard(row.item);
-          },
-        },
-        el("td", { class: "code" }, colour ? el("span", { class: `light ${colour}` }) : null, row.item),
-        el("td", { class: "name" }, item ? itemName(item) : row.item_name),
-        el("td", { class: "unit" }, row.unit),
-        el("td", { class: "num on-hand" }, num(row.on_hand)),
-        el("td", { class: `num reserved${row.reserved ? " held" : ""}` }, num(row.reserved)),
-        el("td", { class: "num available" }, num(row.available)),
-        el("td", { class: "num unusable" }, num(row.unusable)),
-        el("td", { class: "num min" }, policy ? num(policy.min) : ""),
-        el("td", { class: "num target" }, policy ? num(policy.target) : ""),
-        el("td", { class: "alerts" }, [...new Map(alerts.map((a) => [a.kind, a])).values()].map(badge)),
-      );
-    });
     if (!shown.length) body.push(el("tr", {}, el("td", { colspan: 10, class: "empty" }, t("common.none"))));
-    tableBox.replaceChildren(el("table", { class: "grid", id: "stock-table" }, el("thead", {}, head), el("tbody", {}, body)));
+    tableBox.replaceChildren(el("table", { class: "grid", id: "stock-table" }, el("thead", {}, stockHead()), el("tbody", {}, body)));
     count.textContent = t("stock.shown", { shown: shown.length, total: rows.length });
   }
 
@@ -356,45 +307,6 @@ export async function render(view, params) {
     );
   }
 
-  async function drawInbound() {
-    const page = await api("GET", "/transfers", {
-      query: { depot: filters.depot, direction: "inbound", status: "in_transit", limit: 200 },
-    });
-    const trs = page.items.map((tr) =>
-      el(
-        "tr",
-        { dataset: { transfer: tr.id, item: tr.item.code } },
-        el("td", {}, String(tr.id)),
-        el("td", {}, `${tr.from_depot.code} · ${itemName(tr.from_depot)}`),
-        el("td", {}, `${tr.item.code} · ${itemName(tr.item)}`),
-        el("td", {}, tr.lot_no || ""),
-        el("td", { class: "num" }, `${fmtNum(tr.quantity)} ${tr.unit}`),
-        el("td", { class: "time" }, fmtTime(tr.shipped_at)),
-        el("td", {}, tr.shipped_by || ""),
-        el("td", {}, tr.reference || ""),
-      ),
-    );
-    if (!trs.length) trs.push(el("tr", {}, el("td", { colspan: 8, class: "empty" }, t("common.none"))));
-    inboundBox.replaceChildren(
-      el(
-        "table",
-        { class: "grid", id: "stock-inbound" },
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            ["#", t("stock.from"), t("common.item"), t("stock.lot"), t("stock.quantity"), t("stock.shipped_at"), t("stock.shipped_by"), t("stock.reference")].map(
-              (h) => el("th", {}, h),
-            ),
-          ),
-        ),
-        el("tbody", {}, trs),
-      ),
-    );
-  }
-
   async function openCard(code) {
     filters.item = code;
     if (!live()) return;
@@ -406,99 +318,10 @@ export async function render(view, params) {
     cardBox.dataset.item = code;
     cardBox.replaceChildren(el("p", { class: "loading" }, t("common.loading")));
     const depot = filters.depot;
-    const path = `/stock/${encodeURIComponent(depot)}/${encodeURIComponent(code)}`;
-    const first = await api("GET", "/movements", { query: { depot, item: code, limit: 200 } });
-    const [detail, moves] = await Promise.all([
-      api("GET", path),
-      first.total > first.items.length
-        ? api("GET", "/movements", { query: { depot, item: code, limit: 200, offset: first.total - 200 } })
-        : Promise.resolve(first),
-    ]);
+    const { detail, moves } = await loadCard(depot, code);
     if (!live() || filters.item !== code || filters.depot !== depot) return; // another click won
     const item = byCode.get(code) || { code, name_vi: detail.item_name_vi, name_en: detail.item_name_en };
-    const policy = detail.policy;
-    const lotRows = detail.lots.map((lot) =>
-      el(
-        "tr",
-        { dataset: { lot: lot.lot_no || "" }, class: lot.status && lot.status !== "usable" ? "alert-amber" : null },
-        el("td", {}, lot.lot_no || ""),
-        el("td", { class: "expiry" }, lot.expiry_date ? fmtTime(lot.expiry_date, "date") : ""),
-        el("td", {}, lot.calibration_due ? fmtTime(lot.calibration_due, "date") : ""),
-        el("td", { class: "condition" }, lot.condition ? tOr(`cond.${lot.condition}`, lot.condition) : ""),
-        el("td", {}, lot.status || ""),
-        el("td", { class: "num" }, fmtNum(lot.on_hand)),
-        el("td", { class: "num reserved" }, fmtNum(lot.reserved)),
-      ),
-    );
-    if (!lotRows.length) lotRows.push(el("tr", {}, el("td", { colspan: 7, class: "empty" }, t("common.none"))));
-    const moveRows = moves.items.map((m) =>
-      el(
-        "tr",
-        { dataset: { movement: m.movement_id } },
-        el("td", { class: "time" }, fmtTime(m.posted_at)),
-        el("td", {}, tOr(`mv.${m.kind}`, m.kind)),
-        el("td", {}, m.lot_no || ""),
-        el("td", {}, m.counterpart || ""),
-        el("td", {}, [m.reference, m.note].filter(Boolean).join(" · ")),
-        el("td", { class: "num in" }, m.quantity_in ? fmtNum(m.quantity_in) : ""),
-        el("td", { class: "num out" }, m.quantity_out ? fmtNum(m.quantity_out) : ""),
-        el("td", { class: "num balance" }, fmtNum(m.balance)),
-        el("td", {}, m.actor || ""),
-      ),
-    );
-    if (!moveRows.length) moveRows.push(el("tr", {}, el("td", { colspan: 9, class: "empty" }, t("common.none"))));
-    const heads = (labels) => el("thead", {}, el("tr", {}, labels.map(([label, cls]) => el("th", { class: cls }, label))));
-    cardBox.replaceChildren(
-      el(
-        "div",
-        { class: "stock-card-head" },
-        el("h2", {}, t("stock.card", { name: `${code} · ${itemName(item)}` })),
-        el("button", { type: "button", class: "secondary", id: "stock-card-close", onclick: closeCard }, t("stock.close")),
-      ),
-      el(
-        "div",
-        { class: "stock-totals" },
-        [
-          ["on_hand", detail.on_hand],
-          ["reserved", detail.reserved],
-          ["available", detail.available],
-          ["unusable", detail.unusable],
-          ["min", policy && policy.min_qty],
-          ["target", policy && policy.target_qty],
-        ].map(([key, value]) =>
-          el("div", { class: "kpi", "data-total": key }, el("b", {}, value === null || value === undefined ? "–" : fmtNum(value)), el("span", {}, t(`stock.${key}`))),
-        ),
-      ),
-      el("h2", {}, t("stock.lots")),
-      el(
-        "table",
-        { class: "grid", id: "stock-lots" },
-        heads([[t("stock.lot")], [t("stock.expiry")], [t("stock.calibration")], [t("stock.condition")], [t("stock.status")], [t("stock.on_hand"), "num"], [t("stock.reserved"), "num"]]),
-        el("tbody", {}, lotRows),
-      ),
-      el("h2", {}, t("stock.movements")),
-      moves.total > moves.items.length ? el("p", { class: "hint" }, t("stock.earlier", { shown: moves.items.length, total: moves.total })) : null,
-      el(
-        "div",
-        { class: "stock-scroll" },
-        el(
-          "table",
-          { class: "grid", id: "stock-movements" },
-          heads([
-            [t("stock.posted_at")],
-            [t("stock.kind")],
-            [t("stock.lot")],
-            [t("stock.counterpart")],
-            [t("stock.reference")],
-            [t("stock.in"), "num"],
-            [t("stock.out"), "num"],
-            [t("stock.balance"), "num"],
-            [t("stock.actor")],
-          ]),
-          el("tbody", {}, moveRows),
-        ),
-      ),
-    );
+    drawCard(cardBox, { code, item, detail, moves, onClose: closeCard });
   }
 
   function closeCard() {
@@ -537,7 +360,7 @@ export async function render(view, params) {
     if (!live()) return;
     keepHash(filters);
     delete view.dataset.loaded;
-    await Promise.all([load(), drawInbound()]);
+    await Promise.all([load(), drawInbound(inboundBox, filters.depot)]);
     if (filters.item) await openCard(filters.item).catch(closeCard);
   };
   const report = (error) => {
