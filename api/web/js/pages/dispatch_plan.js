@@ -151,17 +151,30 @@ function planHead(plan, ctx) {
   );
 }
 
+/**
+ * One row per depot, item and vehicle, its lots or serials listed together: a plan that
+ * sends 40 breathing sets reads as one line of 40 serials, not 40 lines.
+ */
 function pickLists(plan) {
-  const picks = plan.pick_lists.flatMap((list) => list.lines.map((line) => ({ depot: list.depot, ...line })));
+  const groups = new Map();
+  for (const list of plan.pick_lists) {
+    for (const line of list.lines) {
+      const key = [list.depot, line.item, line.vehicle || "", line.for_item || ""].join("|");
+      if (!groups.has(key)) groups.set(key, { ...line, depot: list.depot, quantity: 0, lots: [] });
+      const group = groups.get(key);
+      group.quantity += Number(line.quantity);
+      group.lots.push(line.quantity > 1 ? `${line.lot_no || `#${line.lot_id}`} ×${line.quantity}` : line.lot_no || `#${line.lot_id}`);
+    }
+  }
   return table(
     [
       { label: t("common.depot"), value: (r) => r.depot },
       { label: t("common.item"), value: (r) => itemCell(r.item, r.item_name, r.substitute ? ` (→ ${r.for_item})` : "") },
-      { label: t("dispatch.lot"), value: (r) => r.lot_no || `#${r.lot_id}` },
+      { label: t("dispatch.lot"), value: (r) => r.lots.join(", "), cls: "lots" },
       { label: t("dispatch.qty"), value: (r) => fmtNum(r.quantity), cls: "num" },
       { label: t("dispatch.vehicle"), value: (r) => r.vehicle || "" },
     ],
-    picks,
+    [...groups.values()],
   );
 }
 
