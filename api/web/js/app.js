@@ -1,5 +1,5 @@
 // The shell: login, the header, and routing by the URL's #fragment to one page module.
-import { api, el, may, register, setLang, setToken, state, t, ZONE, fmtTime } from "./core.js";
+import { api, el, register, setLang, setToken, state, t, ZONE, fmtTime } from "./core.js";
 import * as stock from "./pages/stock.js";
 import * as mapPage from "./pages/map.js";
 import * as dispatch from "./pages/dispatch.js";
@@ -120,4 +120,3 @@ tick();
 setInterval(tick, 30000);
 route();
 
-export { may };

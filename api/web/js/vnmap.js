@@ -1,7 +1,7 @@
 // Vietnam as an SVG drawn from the API's province layer (data/provinces.geojson): no map
 // tiles, so it works offline. Hoàng Sa and Trường Sa are in that layer and are labelled.
 // Layers of points, lines and polygons go on top; a click reports its longitude/latitude.
-import { api, el, state } from "./core.js";
+import { api, el } from "./core.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const K = 100; // SVG units per degree of latitude
@@ -193,7 +193,6 @@ export async function createMap(container, { onPick, height = 560 } = {}) {
       const h = Math.max(Math.max(...ys) + m - y, 60);
       setBox({ x, y, w, h });
     },
-    lang: () => state.lang,
   };
   return api_;
 }
