@@ -15,6 +15,7 @@ from .readiness_service import ReadinessCache
 from .routes import accounts, dispatch, levels, network, reference, serials, stock, transfers, web
 from .routes import jobs as job_routes
 from .routes import procurement as procurement_routes
+from .routes import sea as sea_routes
 from .services import Database
 from .settings import Settings
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(transfers.router)
     app.include_router(serials.router)
     app.include_router(network.router)
+    app.include_router(sea_routes.router)
     app.include_router(reference.router)
     app.include_router(dispatch.router)
     app.include_router(job_routes.router)

@@ -18,6 +18,7 @@ from .dispatch_schemas import (
     DemandRead,
     FulfilmentRead,
     IncidentRead,
+    LegRead,
     PickListRead,
     PickRead,
     PlanRead,
@@ -61,8 +62,8 @@ def incident_read(incident: Incident) -> IncidentRead:
 def plan_read(plans: PlanRecords, record: DispatchPlanRecord) -> PlanRead:
     """The whole plan: pick lists by depot, routes with their roads, fulfilment, unmet."""
     names = plans.item_names()
-    by_depot = _pick_lists(plans, record.id, names)
     routes = [_route(v) for v in plans.vehicles(record.id)]
+    by_depot = _pick_lists(plans, record.id, names, _onward(routes))
     fulfilment = [_fulfilment(f, names) for f in plans.fulfilment(record.id)]
     unmet = [
         UnmetRead(
@@ -113,8 +114,24 @@ def plan_read(plans: PlanRecords, record: DispatchPlanRecord) -> PlanRead:
     )
 
 
+def _onward(routes: list[RouteRead]) -> dict[int, str]:
+    """Per incident served at sea, how its goods go on from the port: "by boat from
+    Cảng Dung Quất (D-QNG/boat/B-QNG-1, ...)", for the pick lists."""
+    boats: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in routes:
+        if r.vehicle_type != "boat":
+            continue
+        port = r.stops[0].place.split(",")[0].split(" (")[0]
+        for incident in sorted({s.incident for s in r.stops if s.incident is not None}):
+            boats[incident][port].append(r.vehicle)
+    return {
+        incident: "; ".join(f"by boat from {p} ({', '.join(vs)})" for p, vs in ports.items())
+        for incident, ports in boats.items()
+    }
+
+
 def _pick_lists(
-    plans: PlanRecords, plan_id: int, names: dict[str, str]
+    plans: PlanRecords, plan_id: int, names: dict[str, str], onward: dict[int, str]
 ) -> dict[str, list[PickRead]]:
     picks = plans.picks(plan_id)
     lot_nos = plans.lot_numbers([p.lot_id for p in picks])
@@ -131,6 +148,7 @@ def _pick_lists(
                 for_item=p.for_item,
                 substitute=p.item_code != p.for_item,
                 vehicle=p.vehicle_key or None,
+                onward=onward.get(p.incident_id),
             )
         )
     return by_depot
@@ -157,6 +175,7 @@ def _route(v: PlanVehicleRecord) -> RouteRead:
                 depot=s.depot_code,
                 incident=s.incident_id,
                 cargo=[CargoRead(item=c.item_code, quantity=c.quantity) for c in s.cargo],
+                legs=[LegRead(**leg) for leg in s.legs or []],
             )
             for s in v.stops
         ],

@@ -9,7 +9,7 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from inventory.new_plan import (
@@ -21,7 +21,7 @@ from inventory.new_plan import (
     NewUnmet,
 )
 from inventory.snapshot import DispatchSnapshot, Reliance
-from network import NO_OVERLAY, OFFSHORE_REACH_KM, Overlay, RoadRouter, Site
+from network import NO_OVERLAY, Overlay, RoadRouter, SeaSite, Site
 from optimizer import (
     Demand,
     DepotStock,
@@ -33,6 +33,8 @@ from optimizer import (
     Vehicle,
 )
 from optimizer.dispatch_model import VehicleRoute
+
+from .dispatch_sea import cut_off, local_clock, sea_leg, stop_legs
 
 
 @dataclass(frozen=True)
@@ -62,25 +64,75 @@ def build_problem(
     national_level: str,
     crews: Mapping[str, int] | None = None,
 ) -> tuple[DispatchProblem, SiteMap]:
-    """Depots first, then incident sites (snapped with their off-road legs). With
-    closures in force, the open-road times come along to tell what the closures cost."""
-    crews = crews or {}
-    sites: list[Site] = [d.node_id for d in snapshot.depots]
-    for inc in snapshot.incidents:
-        sites.append(
-            road.snap((inc.lat, inc.lon), coast_km=OFFSHORE_REACH_KM, field_name="location")
-        )
-    matrix = road.site_matrix(sites, overlay)
+    """Depots first, then incident sites (snapped with their off-road legs, or the port a
+    site at sea is served from, and the point at sea last). With closures in force, the
+    open-road times come along to tell what the closures cost."""
+    sites, names, at_sea = _sites(snapshot, road)
+    timed = replace(overlay, after_hours=road.graph.sea.after_hours(local_clock(snapshot.t0)))
+    matrix = road.site_matrix(sites, timed)
     open_seconds = None
     if overlay.key() != NO_OVERLAY.key():
-        open_matrix = road.site_matrix(sites, NO_OVERLAY)
+        open_matrix = road.site_matrix(sites, replace(NO_OVERLAY, after_hours=timed.after_hours))
         open_seconds = tuple(tuple(r) for r in open_matrix.seconds)
     items = {
         i.code: ItemSpec(i.code, i.name, i.unit_weight_kg, i.unit_volume_m3, i.substitutes)
         for i in snapshot.items.values()
     }
-    depots = _depot_stock(snapshot)
-    vehicles = tuple(
+    first_sea = len(snapshot.depots) + len(snapshot.incidents)
+    legs = {
+        n: sea_leg(road, overlay, snapshot, site, first_sea + k)
+        for k, (n, site) in enumerate(at_sea)
+    }
+    homes = range(len(snapshot.depots))
+    incidents = tuple(
+        replace(
+            inc,
+            sea=legs.get(n),
+            cut_off=""
+            if open_seconds is None
+            or any(matrix.seconds[d][inc.location] is not None for d in homes)
+            else cut_off(road, overlay, sites[inc.location]),
+        )
+        for n, inc in enumerate(_incidents(snapshot, national_level))
+    )
+    problem = DispatchProblem(
+        tuple(names),
+        tuple(tuple(r) for r in matrix.seconds),
+        tuple(tuple(r) for r in matrix.metres),
+        items,
+        _depot_stock(snapshot),
+        _vehicles(snapshot, crews or {}),
+        incidents,
+        open_seconds,
+    )
+    return problem, SiteMap(tuple(sites), tuple(matrix.sources))
+
+
+def _sites(
+    snapshot: DispatchSnapshot, road: RoadRouter
+) -> tuple[list[Site], list[str], list[tuple[int, SeaSite]]]:
+    """Depots, then each incident's site (for one at sea, the port its trucks go to),
+    then the points at sea themselves, which only boats reach."""
+    sites: list[Site] = [d.node_id for d in snapshot.depots]
+    names = [d.code for d in snapshot.depots]
+    at_sea: list[tuple[int, SeaSite]] = []
+    for n, inc in enumerate(snapshot.incidents):
+        site = road.site((inc.lat, inc.lon), field_name="location")
+        if isinstance(site, SeaSite):
+            at_sea.append((n, site))
+            sites.append(site.port)
+            names.append(f"{road.graph.nodes[site.port].name_vi} (port, incident {inc.id})")
+        else:
+            sites.append(site)
+            names.append(f"incident {inc.id}")
+    for n, site in at_sea:
+        sites.append(site)
+        names.append(f"incident {snapshot.incidents[n].id} ({site.where}, by sea)")
+    return sites, names, at_sea
+
+
+def _vehicles(snapshot: DispatchSnapshot, crews: Mapping[str, int]) -> tuple[Vehicle, ...]:
+    return tuple(
         Vehicle(
             v.key,
             v.depot,
@@ -93,21 +145,6 @@ def build_problem(
         )
         for v in snapshot.vehicles
     )
-    incidents = _incidents(snapshot, national_level)
-    names = tuple(
-        [d.code for d in snapshot.depots] + [f"incident {i.id}" for i in snapshot.incidents]
-    )
-    problem = DispatchProblem(
-        names,
-        tuple(tuple(r) for r in matrix.seconds),
-        tuple(tuple(r) for r in matrix.metres),
-        items,
-        depots,
-        vehicles,
-        incidents,
-        open_seconds,
-    )
-    return problem, SiteMap(tuple(sites), tuple(matrix.sources))
 
 
 def _depot_stock(snapshot: DispatchSnapshot) -> tuple[DepotStock, ...]:
@@ -174,6 +211,8 @@ def to_record(
     def at(seconds: int) -> dt.datetime:
         return t0 + dt.timedelta(seconds=seconds)
 
+    timed = replace(overlay, after_hours=road.graph.sea.after_hours(local_clock(t0)))
+
     return NewPlan(
         incident_ids=incident_ids,
         t0=t0,
@@ -193,7 +232,7 @@ def to_record(
             )
             for p in plan.picks
         ),
-        routes=tuple(_route(r, at, sites, road, overlay) for r in plan.routes),
+        routes=tuple(_route(r, at, sites, road, timed) for r in plan.routes),
         fulfilment=tuple(
             NewFulfilment(
                 int(f.incident),
@@ -233,6 +272,9 @@ def _route(
         coords.extend(lonlat if not coords else lonlat[1:])
     stops = tuple(
         NewStop(
+            legs=()
+            if n == 0
+            else stop_legs(road, overlay, sites.sites, sites.node_ids, r.stops[n - 1], s),
             kind=s.kind,
             place=s.name,
             node_id=sites.node_ids[s.location],
@@ -244,7 +286,7 @@ def _route(
             incident_id=int(s.incident) if s.incident else None,
             cargo=s.cargo,
         )
-        for s in r.stops
+        for n, s in enumerate(r.stops)
     )
     return NewRoute(
         vehicle=r.vehicle,

@@ -166,6 +166,9 @@ class PickRead(BaseModel):
     for_item: str
     substitute: bool
     vehicle: str | None
+    #: for a site at sea: the boats that take the goods on from the port the vehicle
+    #: unloads at ("by boat from Cảng Dung Quất (D-QNG/boat/B-QNG-1)"); None on land
+    onward: str | None = None
 
 
 class PickListRead(BaseModel):
@@ -176,6 +179,16 @@ class PickListRead(BaseModel):
 class CargoRead(BaseModel):
     item: str
     quantity: int
+
+
+class LegRead(BaseModel):
+    """One stretch of one mode on the way to a stop: `road` (the road numbers in `via`),
+    `offroad`, `ferry` (the truck aboard the ferry named in `via`) or `sea` (a boat)."""
+
+    mode: str
+    via: str
+    km: float
+    minutes: int
 
 
 class StopRead(BaseModel):
@@ -189,6 +202,7 @@ class StopRead(BaseModel):
     depot: str | None
     incident: int | None
     cargo: list[CargoRead]
+    legs: list[LegRead] = []
 
 
 class RouteRead(BaseModel):

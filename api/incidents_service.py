@@ -16,7 +16,7 @@ from inventory.incidents import NewDemand, NewIncident
 from inventory.ledger import utcnow
 from inventory.models import IncidentStatus, PlanStatus
 from inventory.uow import UnitOfWork
-from network import COAST_TOLERANCE_KM, OFFSHORE_REACH_KM
+from network import COAST_TOLERANCE_KM, OFFSHORE_REACH_KM, SeaSite
 
 from .dispatch_presenters import incident_read
 from .dispatch_schemas import IncidentCreate, IncidentRead
@@ -80,7 +80,10 @@ def _declare(
         raise ValidationError("reported_at is in the future", field="reported_at")
     point = _point(ctx, body)
     coast = OFFSHORE_REACH_KM if body.incident_type == "oil_spill_water" else COAST_TOLERANCE_KM
-    snap = ctx.router.snap(point, field_name="location", coast_km=coast)
+    if ctx.router.graph.sea.boats:  # boats reach any point at sea within their range
+        coast = OFFSHORE_REACH_KM
+    snap = ctx.router.site(point, field_name="location", coast_km=coast)
+    snap_km = snap.sea_km if isinstance(snap, SeaSite) else snap.distance_km
     with uow:
         new = NewIncident(
             incident_type=body.incident_type,
@@ -88,7 +91,7 @@ def _declare(
             lat=point[0],
             lon=point[1],
             node_id=snap.node_id,
-            snap_km=snap.distance_km,
+            snap_km=snap_km,
             province_code=snap.province_code,
             reported_at=reported,
             priority=body.priority,

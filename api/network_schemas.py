@@ -34,6 +34,8 @@ class EdgeRead(BaseModel):
     terrain: str
     length_km: float
     minutes: float
+    #: "road", "access" (a port's access road) or "ferry" (a vehicle ferry link)
+    mode: str = "road"
 
 
 class NodesPage(BaseModel):
@@ -69,6 +71,8 @@ CLOSURE_FIELDS: dict[str, tuple[str, ...]] = {
     "slow": ("edge_id", "speed_factor"),
     "zone_circle": ("centre", "radius_km"),
     "zone_polygon": ("polygon",),
+    "ferry": ("edge_id",),
+    "sea": ("centre", "radius_km"),
 }
 
 
@@ -86,16 +90,19 @@ def _kind_schema(kind: str) -> dict[str, Any]:
 class ClosureCreate(BaseModel):
     """An edge or node closed, an edge slowed (`slow` with speed_factor), or a hazard zone
     (a circle: centre + radius_km, or a polygon of [lat, lon] points, valid as shapely
-    sees it: simple, with an area). Each kind takes only its own fields: `edge` edge_id;
-    `node` node_id; `slow` edge_id and speed_factor; `zone_circle` centre and radius_km;
-    `zone_polygon` polygon. Another kind's field is refused (422 naming it)."""
+    sees it: simple, with an area); a vehicle ferry out of service (`ferry`, edge_id = its
+    link id), or the sea closed by a storm (`sea`: a circle no ferry crosses and no boat
+    sails through). Each kind takes only its own fields: `edge` edge_id; `node` node_id;
+    `slow` edge_id and speed_factor; `zone_circle` and `sea` centre and radius_km;
+    `zone_polygon` polygon; `ferry` edge_id. Another kind's field is refused (422 naming
+    it)."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"oneOf": [_kind_schema(kind) for kind in CLOSURE_FIELDS]},
     )
 
-    kind: Literal["edge", "node", "slow", "zone_circle", "zone_polygon"]
+    kind: Literal["edge", "node", "slow", "zone_circle", "zone_polygon", "ferry", "sea"]
     edge_id: NodeId | None = None
     node_id: NodeId | None = None
     speed_factor: Annotated[float, Field(gt=0, lt=1)] | None = None

@@ -112,9 +112,20 @@ def depot_coverage(
     return cov, overlay
 
 
-def to_overlay_part(row: RoadClosure) -> Closure | HazardZone:
-    if row.kind == ClosureKind.EDGE:
+@dataclass(frozen=True)
+class SeaClosed:
+    """A storm area: kept apart from hazard zones, which close roads, not the sea."""
+
+    zone: HazardZone
+
+
+def to_overlay_part(row: RoadClosure) -> Closure | HazardZone | SeaClosed:
+    if row.kind in (ClosureKind.EDGE, ClosureKind.FERRY):
         return Closure(edge_id=row.edge_id)
+    if row.kind == ClosureKind.SEA:
+        assert row.centre_lat is not None and row.centre_lon is not None
+        centre = (row.centre_lat, row.centre_lon)
+        return SeaClosed(HazardZone(centre=centre, radius_km=row.radius_km, label=row.reason))
     if row.kind == ClosureKind.NODE:
         return Closure(node_id=row.node_id)
     if row.kind == ClosureKind.SLOW:
@@ -131,7 +142,7 @@ def _points(row: RoadClosure) -> tuple[tuple[float, float], ...]:
     return tuple((p[0], p[1]) for p in row.polygon or [])
 
 
-def _stored_part(row: RoadClosure) -> Closure | HazardZone:
+def _stored_part(row: RoadClosure) -> Closure | HazardZone | SeaClosed:
     """A stored closure as routes see it. A zone stored before polygons had to be simple
     (self-crossing or flat ones were accepted then) becomes a zone covering it, so routes
     keep out of everything it closed, and the log says so."""
@@ -151,6 +162,7 @@ def active_overlay(closures: ClosureRecords) -> Overlay:
     return Overlay(
         closures=tuple(p for p in parts if isinstance(p, Closure)),
         zones=tuple(p for p in parts if isinstance(p, HazardZone)),
+        seas=tuple(p.zone for p in parts if isinstance(p, SeaClosed)),
     )
 
 
@@ -214,12 +226,22 @@ def check_closure(router: RoadRouter, body: ClosureCreate) -> None:
                 f"{name} does not belong to a {body.kind} closure (it takes {', '.join(need)})",
                 field=name,
             )
+    if body.kind == "ferry" and body.edge_id not in router.graph.sea.ferries:
+        links = ", ".join(sorted(router.graph.sea.ferries)) or "none"
+        raise UnknownEdgeError(
+            f"unknown ferry link {body.edge_id!r} (the ferry links are: {links})", field="edge_id"
+        )
     if body.edge_id is not None and body.edge_id not in router.graph.edges:
         raise UnknownEdgeError(f"unknown edge {body.edge_id!r}", field="edge_id")
     if body.node_id is not None and body.node_id not in router.graph.nodes:
         raise UnknownNodeError(f"unknown node {body.node_id!r}", field="node_id")
     part = to_overlay_part(_new_row(body, actor=""))
-    check = Overlay(closures=(part,)) if isinstance(part, Closure) else Overlay(zones=(part,))
+    if isinstance(part, Closure):
+        check = Overlay(closures=(part,))
+    elif isinstance(part, SeaClosed):
+        check = Overlay(seas=(part.zone,))
+    else:
+        check = Overlay(zones=(part,))
     check.check(router.graph)
 
 

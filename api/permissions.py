@@ -48,6 +48,8 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/network/matrix"): EVERYONE,
     ("GET", "/network/closures"): EVERYONE,
     ("GET", "/network/coverage"): EVERYONE,
+    ("GET", "/network/sea"): EVERYONE,
+    ("GET", "/network/boats/{boat_id}/course"): EVERYONE,
     ("POST", "/network/closures"): _OFFICERS,
     ("DELETE", "/network/closures/{closure_id}"): _OFFICERS,
     # reference data of data/

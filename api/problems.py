@@ -26,6 +26,7 @@ from network.errors import (
     MatrixTooLargeError,
     NetworkError,
     NoRoadLinkError,
+    UnknownBoatError,
     UnknownEdgeError,
     UnknownNodeError,
 )
@@ -51,6 +52,7 @@ _STATUS: list[tuple[type[InventoryError], int, str]] = [
 _NETWORK_STATUS: list[tuple[type[NetworkError], int, str]] = [
     (UnknownNodeError, 404, "Unknown node"),
     (UnknownEdgeError, 404, "Unknown edge"),
+    (UnknownBoatError, 404, "Unknown boat"),
     (NoRoadLinkError, 422, "No road link"),
     (InvalidLocationError, 422, "Invalid location"),
     (InvalidOverlayError, 422, "Invalid closure"),

@@ -14,7 +14,8 @@ bound when the time limit ends the search, is an upper bound on what a plan can 
   a vehicle goes to one depot and site at most (fractionally);
 - units of a line count only on trips landing within its limit, from depots holding the
   item or a substitute (reserve floors and reach apply to provincial incidents as in the
-  plan), and no more than the stock or the line's quantity."""
+  plan), and no more than the stock or the line's quantity;
+- at sea, units counted by a limit fit the boat trips that can land by it (`_boat_rows`)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ TIME_LIMIT_S = 5.0
 def _leg(problem: DispatchProblem, a: int, b: int, v: Vehicle) -> int | None:
     t = problem.seconds[a][b]
     return None if t is None else vehicle_leg_seconds(t, v.speed_factor, v.crew)
+
+
+#: unloading on site, as the plans are made (DispatchParams' default)
+UNLOAD_S = DispatchParams().unload_seconds
 
 
 def _landing(
@@ -84,6 +89,8 @@ class _Model:
     per_stock: dict[tuple[str, str, bool], list[int]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    #: a unit column's weight and volume (for the boats' capacity rows)
+    unit_load: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def col(self, cost: float, upper: float) -> int:
         self.cols.append(cost)
@@ -111,7 +118,8 @@ def _trip(
     loads: list[tuple[int, float, float]] = []
     for line, limit in limits.items():
         w, _q, inc = weight[line]
-        if inc.location != site or at > limit:
+        landed = inc.landing(at, UNLOAD_S)  # at sea: aboard the first boat that can go
+        if inc.location != site or landed is None or landed > limit:
             continue
         for src in held[line]:
             if src.depot != depot.code:
@@ -122,10 +130,35 @@ def _trip(
             m.per_stock[(depot.code, src.item, inc.national)].append(z)
             spec = problem.items[src.item]
             loads.append((z, spec.unit_weight_kg, spec.unit_volume_m3))
+            m.unit_load[z] = (spec.unit_weight_kg, spec.unit_volume_m3)
     cols = [z for z, _, _ in loads] + [y]
     m.rows.append((0.0, cols, [kg for _, kg, _ in loads] + [-v.capacity_kg]))
     m.rows.append((0.0, cols, [m3 for _, _, m3 in loads] + [-v.capacity_m3]))
     return y
+
+
+def _boat_rows(
+    m: _Model, params: DispatchParams, inc: IncidentDemand, at_port: int, limits: dict[Line, int]
+) -> None:
+    """At sea, what lands by a limit L fits the boat trips that land by L: trip k of boat
+    b leaves no earlier than the first goods reach the port (or b does) and each later
+    one a full round trip after the one before."""
+    sea = inc.sea
+    assert sea is not None
+    mine = {line: limit for line, limit in limits.items() if line[0] == inc.id}
+    for bound in sorted(set(mine.values())):
+        kg = m3 = 0.0
+        for b in sea.boats:
+            out = sea.transfer_s + sea.sail_seconds(b) + params.unload_seconds
+            cycle = out + sea.sail_seconds(b)
+            trips = 0
+            while max(at_port, b.available_from) + out + trips * cycle <= bound:
+                trips += 1
+            kg += trips * b.capacity_kg
+            m3 += trips * b.capacity_m3
+        zs = [z for line, limit in mine.items() if limit <= bound for z in m.per_line[line]]
+        m.rows.append((kg, zs, [m.unit_load[z][0] for z in zs]))
+        m.rows.append((m3, zs, [m.unit_load[z][1] for z in zs]))
 
 
 def within_ceiling(
@@ -146,13 +179,18 @@ def within_ceiling(
     }
     held = {line: sources(problem, params, weight[line][2], line[1]) for line in limits}
     m = _Model()
+    first_at: dict[int, int] = {}
     for v in problem.vehicles:
         slots: dict[int, list[int]] = defaultdict(list)
         landings = _landing(problem, params, v, sites, max(limits.values()))
         for (n, s, k), at in landings.items():
             slots[k].append(_trip(m, problem, v, (n, s, at), limits, weight, held))
+            first_at[s] = min(first_at.get(s, at), at)
         for ys in slots.values():  # the k-th trip of a vehicle goes to one place
             m.rows.append((1.0, ys, [1.0] * len(ys)))
+    for inc in problem.incidents:
+        if inc.sea is not None and inc.location in first_at:
+            _boat_rows(m, params, inc, first_at[inc.location], limits)
     for line, zs in m.per_line.items():
         m.rows.append((float(weight[line][1]), zs, [1.0] * len(zs)))
     for (code, item, national), zs in m.per_stock.items():

@@ -89,8 +89,31 @@ def _csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+#: incidents at sea and on the islands (issue 15): (name, template, (lat, lon))
+SEA_CASES = (
+    ("SEA 20 km off Dung Quất", "oil_spill_water.national", (15.55, 108.95)),
+    ("SEA 15 km off Vũng Tàu", "oil_spill_water.provincial", (10.2, 107.2)),
+    ("SEA 25 km off Nghi Sơn", "oil_spill_water.provincial", (19.35, 106.0)),
+    ("ISL Phú Quốc (Dương Đông)", "chemical_release.provincial", (10.2, 103.97)),
+    ("ISL Cát Bà", "toxic_gas.provincial", (20.73, 107.05)),
+    ("ISL Côn Đảo", "oil_spill_water.provincial", (8.7, 106.62)),
+    ("ISL Lý Sơn", "oil_spill_land.provincial", (15.38, 109.12)),
+)
+
+
+def sea_cases() -> list[Case]:
+    kinds = {
+        r["template"]: (r["incident_type"], r["level"]) for r in _csv("scenario_templates.csv")
+    }
+    return [
+        Case(name, *kinds[template], template, {"lat": lat, "lon": lon})
+        for name, template, (lat, lon) in SEA_CASES
+    ]
+
+
 def cases(samples: int, seed: int, only: set[str]) -> list[Case]:
-    """Hazard source x fitting template, then `samples` places near road nodes."""
+    """Hazard source x fitting template, then `samples` places near road nodes, then
+    the incidents at sea and on the islands."""
     kinds = {
         r["template"]: (r["incident_type"], r["level"]) for r in _csv("scenario_templates.csv")
     }
@@ -120,7 +143,7 @@ def cases(samples: int, seed: int, only: set[str]) -> list[Case]:
                 {"lat": lat, "lon": lon},
             )
         )
-    return out
+    return out + [c for c in sea_cases() if not only or c.name.split()[0] in only]
 
 
 def _weights() -> dict[str, float]:
@@ -288,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--samples", type=int, default=12, help="sampled places (default 12)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", default="", help="comma-separated hazard source ids")
+    parser.add_argument(
+        "--only", default="", help="comma-separated hazard source ids (SEA, ISL: those cases)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     only = {s for s in args.only.split(",") if s}

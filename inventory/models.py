@@ -386,6 +386,8 @@ class ClosureKind(enum.StrEnum):
     SLOW = "slow"
     ZONE_CIRCLE = "zone_circle"
     ZONE_POLYGON = "zone_polygon"
+    FERRY = "ferry"  # a vehicle ferry link out of service
+    SEA = "sea"  # a storm area: no ferry crosses it, no boat sails through it
 
 
 class RoadClosure(Base):
@@ -598,6 +600,8 @@ class PlanStopRecord(Base):
     load_m3: Mapped[float] = mapped_column(Float)
     depot_code: Mapped[str | None] = mapped_column(String(20))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    #: how the stop is reached from the one before: [{mode, via, km, minutes}, ...]
+    legs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
     cargo: Mapped[list[PlanCargoRecord]] = relationship(order_by="PlanCargoRecord.id")
 

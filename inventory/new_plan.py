@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class NewStop:
     depot: str | None
     incident_id: int | None
     cargo: tuple[tuple[str, int], ...]
+    #: how the stop is reached from the one before, leg by leg: mode, via, km, minutes
+    legs: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

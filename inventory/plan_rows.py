@@ -116,6 +116,7 @@ def route_row(route: NewRoute) -> PlanVehicleRecord:
             depot_code=s.depot,
             incident_id=s.incident_id,
             cargo=[PlanCargoRecord(item_code=i, quantity=q) for i, q in s.cargo],
+            legs=list(s.legs),
         )
         for seq, s in enumerate(route.stops)
     ]

@@ -114,6 +114,9 @@ class DispatchSnapshot:
     vehicles: tuple[FreeVehicle, ...]
     items: dict[str, ItemView]
     incidents: tuple[IncidentView, ...]
+    #: keys of the vehicles and boats committed to other plans (boats are reference
+    #: data, not in the books: a plan tells which are free by this)
+    busy: frozenset[str] = frozenset()
 
 
 def read_snapshot(
@@ -144,6 +147,7 @@ def read_snapshot(
         vehicles=_free_vehicles(session, t0, releasing),
         items=items,
         incidents=views,
+        busy=frozenset(busy_vehicles(session, t0, releasing)),
     )
 
 

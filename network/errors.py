@@ -24,6 +24,10 @@ class UnknownEdgeError(NetworkError):
     """An edge id that is not in the graph."""
 
 
+class UnknownBoatError(NetworkError):
+    """A boat id that is not in data/boats.csv."""
+
+
 class InvalidLocationError(NetworkError):
     """A coordinate outside Vietnam, not a number, too far from any road, or (as
     NoRoadLinkError) on an island no road reaches."""

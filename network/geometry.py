@@ -31,6 +31,9 @@ TERRITORIAL_SEA_KM = 12 * 1.852
 #: Land parts this close to road-linked land are road-linked too: bridges and causeways
 #: (Vân Đồn, Cát Hải) span gaps of ~0.4 km in the layer; ferries cross wider ones.
 BRIDGE_KM = 0.5
+#: Slivers between provinces in the simplified layer are closed by growing each part
+#: this much before merging them into one land (for distances to the coast).
+LAND_SEAM_KM = 1.1
 #: What a graph without a province layer (the toy graphs of unit tests) knows of Vietnam:
 #: this box (lat_min, lon_min, lat_max, lon_max) of its land and seas, both archipelagos in.
 NO_LAYER_BOX = (6.5, 102.1, 23.5, 118.0)
@@ -178,6 +181,7 @@ class Territory:
         self._sea_parts = np.array(sea, dtype=np.intp)
         self._sea_tree = STRtree([parts[i] for i in sea])
         self._linked = self._road_links(list(road_points))
+        self._land: BaseGeometry | None = None
 
     @property
     def charted(self) -> bool:
@@ -195,6 +199,20 @@ class Territory:
         if land is not None:
             return self._location(land, on_land=True, offshore_km=0.0)
         return self._at_sea(p, coast_km)
+
+    def inland_km(self, p: Point) -> float:
+        """How far inside the land `p` lies: 0 at sea, else the distance to the edge of
+        Vietnam's land (its coast, or a land border, which the layer cannot tell apart)."""
+        if not self.charted:
+            return 0.0
+        part = self._land_part(p)
+        if part is None:
+            return 0.0
+        if self._land is None:  # all land as one, built on the first question; the
+            # simplified layer leaves slivers between provinces, which the buffer closes
+            grown = [part.buffer(degrees_for_km(LAND_SEAM_KM)) for part in self._parts]
+            self._land = shapely.unary_union(grown)
+        return max(0.0, distance_km(self._land.boundary, p) - LAND_SEAM_KM)
 
     def reaches(self, geom: BaseGeometry, reach_km: float) -> bool:
         """Whether a (lon, lat) geometry comes within `reach_km` of Vietnam's land (or lies

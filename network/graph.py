@@ -18,6 +18,8 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 
 from .errors import GraphDataError
 from .geometry import Point, Province, SpecialZone, Territory
+from .sea import EMPTY_SEA, SeaLayer, load_sea_layer
+from .sea import FILES as SEA_FILES
 
 ROAD_CLASSES = ("expressway", "national", "provincial")
 TERRAINS = ("plain", "hilly", "mountain")
@@ -48,6 +50,10 @@ class Edge:
     road_class: str
     terrain: str
     length_km: float
+    #: "road", "access" (a port's access road) or "ferry" (a vehicle ferry link)
+    mode: str = "road"
+    #: a ferry's crossing plus its wait in operating hours; None for roads
+    minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,13 @@ class RoadGraph:
     version: str
     provinces: tuple[Province, ...] = ()
     special_zones: tuple[SpecialZone, ...] = ()
+    sea: SeaLayer = EMPTY_SEA
 
-    def edge_seconds(self, edge: Edge, factor: float = 1.0) -> float:
+    def edge_seconds(self, edge: Edge, factor: float = 1.0, *, after_hours: bool = False) -> float:
+        """A road's length at its speed; a ferry's crossing and wait (a slow-down on a
+        ferry is a longer wait, so the factor applies to the whole)."""
+        if edge.mode == "ferry":
+            return self.sea.ferries[edge.id].minutes(after_hours=after_hours) * 60 / factor
         return edge.length_km / (self.speeds_kmh[(edge.road_class, edge.terrain)] * factor) * 3600
 
     @cached_property
@@ -130,8 +141,10 @@ def load_road_graph(data_dir: Path) -> RoadGraph:
     nodes = _load_nodes(data_dir / "road_nodes.csv")
     speeds, offroad = _load_speeds(data_dir / "road_speeds.csv")
     edges = _load_edges(data_dir / "road_edges.csv", nodes, speeds)
+    sea = load_sea_layer(data_dir)
+    _add_ports(sea, nodes, edges, speeds)
     provinces, zones = _load_layer(data_dir / "provinces.geojson")
-    graph = RoadGraph(nodes, edges, speeds, offroad, version, provinces, zones)
+    graph = RoadGraph(nodes, edges, speeds, offroad, version, provinces, zones, sea)
     validate(graph)
     return graph
 
@@ -144,7 +157,55 @@ def _files_version(data_dir: Path) -> str:
         if not path.exists():
             raise GraphDataError(f"missing road data file {path}")
         digest.update(path.read_bytes())
+    for name in SEA_FILES:  # optional: a data set may have no sea
+        if (data_dir / name).exists():
+            digest.update((data_dir / name).read_bytes())
     return digest.hexdigest()[:16]
+
+
+#: a port's access road is timed as a provincial road on the plain
+ACCESS_CLASS = ("provincial", "plain")
+
+
+def _add_ports(
+    sea: SeaLayer,
+    nodes: dict[str, Node],
+    edges: dict[str, Edge],
+    speeds: dict[tuple[str, str], float],
+) -> None:
+    """Ports a truck can reach become nodes of kind "port": those with an access road
+    and those a ferry serves. A port only boats call at stays off the graph."""
+    ferried = {end for f in sea.ferries.values() for end in (f.from_port, f.to_port)}
+    for port in sea.ports.values():
+        if port.road_node is None and port.id not in ferried:
+            continue
+        if port.id in nodes:
+            raise GraphDataError(f"port {port.id} has the id of a road node")
+        nodes[port.id] = Node(
+            port.id, port.name_vi, port.name_en, port.lat, port.lon, port.province_code, "port"
+        )
+        if port.road_node is not None:
+            if port.road_node not in nodes:
+                raise GraphDataError(f"port {port.id} names unknown road node {port.road_node}")
+            assert port.access_km is not None
+            edge = Edge(
+                f"ACCESS-{port.id}",
+                port.id,
+                port.road_node,
+                "port access",
+                *ACCESS_CLASS,
+                port.access_km,
+                "access",
+            )
+            _check_edge(edge, edges, nodes, speeds)
+            edges[edge.id] = edge
+    for f in sea.ferries.values():
+        edge = Edge(
+            f.id, f.from_port, f.to_port, f.name_vi, "ferry", "sea", f.km, "ferry", f.minutes()
+        )
+        if edge.id in edges:
+            raise GraphDataError(f"ferry link {f.id} has the id of a road edge")
+        edges[edge.id] = edge
 
 
 def _load_nodes(path: Path) -> dict[str, Node]:

@@ -157,9 +157,19 @@ def _simple_polygon(points: tuple[Point, ...]) -> Polygon:
 
 @dataclass(frozen=True)
 class Overlay:
+    """Closures and hazard zones; `seas`: areas where a storm closes the sea (no ferry
+    crosses, no boat sails through them); `after_hours`: ferry links outside their
+    operating hours, which sail on requisition after a longer call-out."""
+
     closures: tuple[Closure, ...] = ()
     zones: tuple[HazardZone, ...] = ()
+    seas: tuple[HazardZone, ...] = ()
+    after_hours: frozenset[str] = frozenset()
     _key: str = field(default="", compare=False, repr=False)
+
+    def sea_closed(self, a: Point, b: Point) -> HazardZone | None:
+        """The closed sea area a crossing from a to b runs into, if any."""
+        return next((z for z in self.seas if z.crosses(a, b) or z.contains(b)), None)
 
     def key(self) -> str:
         """Order-independent content key, for caches."""
@@ -168,10 +178,9 @@ class Overlay:
                 "c": sorted(
                     [c.edge_id or "", c.node_id or "", c.speed_factor or 0.0] for c in self.closures
                 ),
-                "z": sorted(
-                    [list(z.centre or ()), z.radius_km or 0.0, [list(p) for p in z.polygon or ()]]
-                    for z in self.zones
-                ),
+                "z": sorted(_zone_key(z) for z in self.zones),
+                **({"s": sorted(_zone_key(z) for z in self.seas)} if self.seas else {}),
+                **({"h": sorted(self.after_hours)} if self.after_hours else {}),
             },
             sort_keys=True,
         )
@@ -188,8 +197,12 @@ class Overlay:
                 raise UnknownNodeError(
                     f"unknown node {c.node_id!r}", field=f"closures[{n}].node_id"
                 )
-        for zone in self.zones:
+        for zone in (*self.zones, *self.seas):
             zone.check_in(graph)
+
+
+def _zone_key(z: HazardZone) -> list[object]:
+    return [list(z.centre or ()), z.radius_km or 0.0, [list(p) for p in z.polygon or ()]]
 
 
 NO_OVERLAY = Overlay()

@@ -7,6 +7,7 @@ road inside a hazard zone removed. Views and their Dijkstra trees are cached by
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import math
@@ -17,10 +18,17 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import InvalidLocationError, MatrixTooLargeError, NoRoadLinkError, UnknownNodeError
-from .geometry import COAST_TOLERANCE_KM, Point, haversine_km
+from .errors import (
+    InvalidLocationError,
+    MatrixTooLargeError,
+    NoRoadLinkError,
+    UnknownBoatError,
+    UnknownNodeError,
+)
+from .geometry import COAST_TOLERANCE_KM, Location, Point, haversine_km
 from .graph import RoadGraph
 from .overlays import NO_OVERLAY, Overlay
+from .sea import Boat, Port
 
 #: Largest matrix side accepted (sources or targets); see the README.
 MAX_MATRIX_SIDE = 400
@@ -43,8 +51,43 @@ class Snap:
     province_code: str | None
 
 
-#: A place a vehicle drives to: a road node id, or a site tied to its node by an off-road leg.
-Site = str | Snap
+#: Points at sea closer than this to the coast are the shore, driven to (the province
+#: layer's coastline is good to about this); farther out, only a boat reaches them.
+SHORE_KM = 2.0
+
+
+@dataclass(frozen=True)
+class SeaSite:
+    """A point no road or ferry reaches (at sea, or on an island only boats serve):
+    trucks land the goods at `port` (its graph node), boats based there sail `sea_km`."""
+
+    point: Point
+    port: str
+    sea_km: float
+    province_code: str | None
+    where: str
+
+    @property
+    def node_id(self) -> str:
+        return self.port
+
+
+@dataclass(frozen=True)
+class SeaCourse:
+    """A boat's straight course from its port to a point (km x SEA_DETOUR), its time at
+    the boat's speed, and the closure that keeps it in port, if any."""
+
+    boat: Boat
+    port: Port
+    point: Point
+    km: float
+    seconds: int
+    closed_by: str | None
+
+
+#: A place a vehicle drives to: a road node id, a site tied to its node by an off-road
+#: leg, or a point at sea reached by boat from a port.
+Site = str | Snap | SeaSite
 
 
 def _node_of(site: Site) -> str:
@@ -60,6 +103,8 @@ class Leg:
     road_class: str
     km: float
     seconds: float
+    #: how the leg is travelled: "road", "offroad", "ferry" (a truck aboard) or "sea" (a boat)
+    mode: str = "road"
 
 
 @dataclass(frozen=True)
@@ -174,9 +219,12 @@ class _View:
             if edge.id in closed_edges or edge.u in closed_nodes or edge.v in closed_nodes:
                 continue
             factor = slowed.get(edge.id) or 1.0
-            seconds = graph.edge_seconds(edge, factor)
-            self._add(self.raw, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
             a, b = graph.nodes[edge.u].point, graph.nodes[edge.v].point
+            if edge.mode == "ferry" and overlay.sea_closed(a, b) is not None:
+                continue
+            late = edge.id in overlay.after_hours
+            seconds = graph.edge_seconds(edge, factor, after_hours=late)
+            self._add(self.raw, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
             if edge.u in self.in_zone or edge.v in self.in_zone:
                 continue
             if any(z.crosses(a, b) for z in overlay.zones):
@@ -296,8 +344,8 @@ class RoadRouter:
         code = None if where.province is None else where.province.code
         if not where.road_linked:
             raise NoRoadLinkError(
-                f"({lat}, {lon}) is in {where.describe()} but has no road link: "
-                "it needs sea transport",
+                f"({lat}, {lon}) is in {where.describe()} but no road or vehicle ferry "
+                "reaches it: it needs sea transport",
                 field=field_name,
                 province_code=code,
             )
@@ -330,6 +378,90 @@ class RoadRouter:
             round(dist, 3),
             road_km / self.graph.offroad_kmh * 3600,
             province,
+        )
+
+    def site(
+        self, p: Point, *, field_name: str = "point", coast_km: float = OFFSHORE_REACH_KM
+    ) -> Snap | SeaSite:
+        """Where a vehicle goes for a point: the point itself by road (an off-road leg
+        from the nearest node) on land or the shore; by boat from the nearest port with
+        a boat that can make the round trip when it is at sea, or on an island that no
+        road or ferry reaches. A data set with no boats knows only roads."""
+        sea = self.graph.sea
+        if not sea.boats:
+            return self.snap(p, field_name=field_name, coast_km=coast_km)
+        with contextlib.suppress(NoRoadLinkError):  # an island only boats reach
+            self.check_point(p, field_name, coast_km=coast_km)
+        where = self.graph.territory.locate(p, coast_km)
+        assert where is not None  # check_point refused every point outside
+        if where.road_linked and (where.on_land or where.offshore_km <= SHORE_KM):
+            return self.snap(p, field_name=field_name, coast_km=coast_km)
+        return self.by_sea(p, where.describe(), where, field_name)
+
+    def by_sea(self, p: Point, place: str, where: Location, field_name: str) -> SeaSite:
+        """The nearest port (in the graph) with a boat whose range makes the round trip."""
+        sea = self.graph.sea
+        best: tuple[float, str] | None = None
+        nearest: tuple[float, str] | None = None
+        for port in sea.ports.values():
+            boats = sea.boats_at(port.id)
+            if port.id not in self.graph.nodes or not boats:
+                continue
+            km = sea.sea_km(port.id, p)
+            nearest = min(nearest or (km, port.id), (km, port.id))
+            if any(b.reaches(km) for b in boats):
+                best = min(best or (km, port.id), (km, port.id))
+        code = None if where.province is None else where.province.code
+        if best is None:
+            longest = max(sea.boats.values(), key=lambda b: b.range_km)
+            km, port_id = nearest if nearest is not None else (math.inf, "")
+            raise InvalidLocationError(
+                f"({p[0]}, {p[1]}) is in {place}, {km:.0f} km by sea from the nearest port "
+                f"with a boat ({sea.ports[port_id].name_vi if port_id else 'none'}): beyond "
+                f"every boat's range (the farthest-reaching, {longest.id}, goes "
+                f"{longest.range_km / 2:.0f} km out and as far back)",
+                field=field_name,
+            )
+        km, port_id = best
+        return SeaSite(p, port_id, round(km, 3), code, place)
+
+    def sea_course(
+        self, boat_id: str, p: Point, overlay: Overlay = NO_OVERLAY, *, field_name: str = "to"
+    ) -> SeaCourse:
+        """A boat's course from its port to a point: refused where no boat can go (land
+        more than SHORE_KM from the sea and from any port) or beyond its range."""
+        sea = self.graph.sea
+        boat = sea.boats.get(boat_id)
+        if boat is None:
+            raise UnknownBoatError(f"unknown boat {boat_id!r}", field="boat_id")
+        with contextlib.suppress(NoRoadLinkError):
+            self.check_point(p, field_name, coast_km=OFFSHORE_REACH_KM)
+        inland = self.graph.territory.inland_km(p)
+        near_port = min((haversine_km(q.point, p) for q in sea.ports.values()), default=math.inf)
+        if inland > SHORE_KM and near_port > SHORE_KM:
+            where = self.graph.territory.locate(p)
+            place = "Vietnam" if where is None else where.describe()
+            raise InvalidLocationError(
+                f"({p[0]}, {p[1]}) is on land in {place}, {inland:.0f} km inland and "
+                f"{near_port:.0f} km from the nearest port: no sea access for boat {boat_id}",
+                field=field_name,
+            )
+        port = sea.ports[boat.port]
+        km = sea.sea_km(boat.port, p)
+        if not boat.reaches(km):
+            raise InvalidLocationError(
+                f"({p[0]}, {p[1]}) is {km:.0f} km by sea from {port.name_vi}: beyond the "
+                f"range of boat {boat_id} ({boat.range_km:.0f} km out and back)",
+                field=field_name,
+            )
+        storm = overlay.sea_closed(port.point, p)
+        return SeaCourse(
+            boat,
+            port,
+            p,
+            round(km, 1),
+            round(km / boat.speed_kmh * 3600),
+            None if storm is None else (storm.label or "closed"),
         )
 
     # ------------------------------------------------------------- matrices
@@ -414,7 +546,12 @@ class RoadRouter:
         return Matrix(nodes, nodes, secs, metres)
 
     def path_coordinates(self, a: Site, b: Site, overlay: Overlay = NO_OVERLAY) -> list[Point]:
-        """The road driven from one site to another, with the off-road ends: for maps."""
+        """The road driven from one site to another, with the off-road ends; a boat's
+        straight course from its port to a site at sea: for maps."""
+        if isinstance(b, SeaSite) and _node_of(a) == b.port:
+            return [self.graph.nodes[b.port].point, b.point]
+        if isinstance(a, SeaSite) and _node_of(b) == a.port:
+            return [a.point, self.graph.nodes[a.port].point]
         leg = self.route(_node_of(a), _node_of(b), overlay)
         points = [] if leg is None else list(leg.coordinates)
         if isinstance(a, Snap):
@@ -436,7 +573,8 @@ class RoadRouter:
         for u, v in itertools.pairwise(path):
             t, edge_id = view.leg(u, v)
             e = self.graph.edges[edge_id]
-            legs.append(Leg(u, v, edge_id, e.road_ref, e.road_class, e.length_km, t))
+            mode = "ferry" if e.mode == "ferry" else "road"
+            legs.append(Leg(u, v, edge_id, e.road_ref, e.road_class, e.length_km, t, mode))
         sec = sum(leg.seconds for leg in legs)
         km = sum(leg.km for leg in legs)
         return Route(
@@ -473,6 +611,7 @@ class RoadRouter:
                     "offroad",
                     s.distance_km * OFFROAD_FACTOR,
                     s.seconds,
+                    "offroad",
                 ),
             )
             coords.insert(0, a)
@@ -487,6 +626,7 @@ class RoadRouter:
                     "offroad",
                     s.distance_km * OFFROAD_FACTOR,
                     s.seconds,
+                    "offroad",
                 )
             )
             coords.append(b)

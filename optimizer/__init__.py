@@ -3,6 +3,7 @@
 from .dispatch import solve_dispatch
 from .dispatch_check import check_dispatch_plan
 from .dispatch_model import (
+    Boat,
     Demand,
     DepotStock,
     DispatchParams,
@@ -11,6 +12,7 @@ from .dispatch_model import (
     IncidentDemand,
     ItemSpec,
     LotStock,
+    SeaLeg,
     Vehicle,
     Violation,
 )
@@ -27,6 +29,7 @@ from .routing import (
 from .stock_levels import MapFn, evaluate_levels, solve_stock_levels
 
 __all__ = [
+    "Boat",
     "Demand",
     "DepotStock",
     "DispatchParams",
@@ -42,6 +45,7 @@ __all__ = [
     "RoutingRequest",
     "RoutingResult",
     "RoutingVehicle",
+    "SeaLeg",
     "Vehicle",
     "Violation",
     "check_dispatch_plan",

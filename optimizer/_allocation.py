@@ -332,7 +332,10 @@ class _Model:
                 if fleet is None or timing is None:
                     continue
                 first, round_trip = timing
-                if not inc.national and first > params.provincial_reach_s:
+                landed = inc.landing(first, params.unload_seconds)
+                if landed is None:  # no boat can take the goods on from the port
+                    continue
+                if not inc.national and landed > params.provincial_reach_s:
                     continue
                 for item, rank in candidates:
                     most = min(depot.available(item), line.quantity)
@@ -344,7 +347,8 @@ class _Model:
                         trip = VEHICLE_HOUR * round_trip / 3600 + KM * metres / 1000
                         trips[key] = (trip, [])
                     for wave in range(WAVES + 1):
-                        arrival = first + wave * round_trip
+                        arrival = inc.landing(first + wave * round_trip, params.unload_seconds)
+                        assert arrival is not None  # a boat sails: `landed` said so
                         cost = line.weight * (arrival / 3600 + params.substitute_penalty_h * rank)
                         if arrival > self.limits.get(n, arrival):
                             cost += line.weight * BEYOND_BOUND_H

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from ._allocation import KM, VEHICLE_HOUR, Allocation, Fleet, allocate, fleets
+from ._boats import ship
 from ._dispatch_routes import vehicle_routes
 from ._parcels import Parcel, pack
 from ._routing_start import first_plan
@@ -87,13 +88,22 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
     if not result.feasible or (parcels and not trucks):
         notes.append("the routing search found no solution: every parcel is reported unmet")
     routes, delivered_at = vehicle_routes(problem, params, parcels, fleet, _ok(result))
+    boats, shipped, stranded = ship(problem, params, parcels, delivered_at)
+    routes += boats
     tally = Tally.start(problem, params, bounds)
     unmet: list[Unmet] = []
     for i in sorted(range(len(parcels)), key=lambda i: (parcels[i].due, i)):
         arrival = delivered_at.get(i)
+        at_sea = problem.incident(parcels[i].incident).sea is not None
+        for a, qty, at, vehicle in shipped.get(i, []):
+            tally.deliver(a, qty, at, vehicle)
+        for a, qty in stranded.get(i, []):
+            reason = f"no boat can carry a unit of {problem.items[a.item].name}"
+            unmet.append(Unmet(a.line.incident, a.line.item, qty, reason))
         for a, qty in parcels[i].lines:
             if arrival is not None:
-                tally.deliver(a, qty, *arrival)
+                if not at_sea:
+                    tally.deliver(a, qty, *arrival)
             else:
                 reason = (
                     f"no vehicle could carry {qty} {problem.items[a.item].name} "

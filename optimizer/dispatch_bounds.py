@@ -63,13 +63,17 @@ def sources(
     matrix: Matrix | None = None,
 ) -> list[Source]:
     """Every depot's usable units for a line, nearest first (a substitute counts as
-    arriving `substitute_penalty_h` later). A provincial incident leaves reserve floors
+    arriving `substitute_penalty_h` later), by sea too where the site is at sea (the
+    fastest boat, straight from the port). A provincial incident leaves reserve floors
     and depots beyond its reach."""
     matrix = matrix or problem.seconds
     spec = problem.items[item]
     out: list[Source] = []
     for depot in problem.depots:
-        arrival = straight_seconds(problem, params, depot.location, incident.location, matrix)
+        at_location = straight_seconds(problem, params, depot.location, incident.location, matrix)
+        arrival = (
+            None if at_location is None else incident.landing(at_location, params.unload_seconds)
+        )
         if arrival is None:
             continue
         if not incident.national and arrival > params.provincial_reach_s:

@@ -7,7 +7,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .dispatch_model import DispatchPlan, DispatchProblem, Vehicle, VehicleRoute, Violation
+from .dispatch_model import (
+    Boat,
+    DispatchPlan,
+    DispatchProblem,
+    SeaLeg,
+    Vehicle,
+    VehicleRoute,
+    Violation,
+)
 from .driving import Shift, drive
 
 
@@ -32,6 +40,26 @@ def _legs(problem: DispatchProblem, r: VehicleRoute, veh: Vehicle) -> list[Viola
                     f"of {travel} s from {a.departure} with the crew's breaks and rests",
                 )
             )
+    return out
+
+
+def _boat(r: VehicleRoute, boat: Boat, sea: SeaLeg, port: int) -> list[Violation]:
+    """A boat sails only between its port and its site, no faster than it can, and
+    carries no more than it holds."""
+    out: list[Violation] = []
+    for a, b in zip(r.stops, r.stops[1:], strict=False):
+        if a.location == b.location:
+            continue
+        if {a.location, b.location} != {port, sea.site}:
+            out.append(Violation("sea", f"{r.vehicle} sails {a.name} -> {b.name}"))
+            continue
+        if b.arrival < a.departure + sea.sail_seconds(boat):
+            out.append(Violation("timing", f"{r.vehicle} reaches {b.name} too soon"))
+    for s in r.stops:
+        if s.load_kg > boat.capacity_kg + 1e-6 or s.load_m3 > boat.capacity_m3 + 1e-3:
+            out.append(Violation("capacity", f"{r.vehicle} carries {s.load_kg} kg at {s.name}"))
+        if s.departure < s.arrival:
+            out.append(Violation("timing", f"{r.vehicle} leaves {s.name} before arriving"))
     return out
 
 
@@ -75,8 +103,17 @@ def check_dispatch_plan(problem: DispatchProblem, plan: DispatchPlan) -> list[Vi
             )
     vehicles = {v.id: v for v in problem.vehicles}
     delivered: dict[tuple[str, str], int] = defaultdict(int)
+    boats = {
+        b.id: (b, inc.sea, inc.location)
+        for inc in problem.incidents
+        if inc.sea
+        for b in inc.sea.boats
+    }
     for r in plan.routes:
         veh = vehicles.get(r.vehicle)
+        if veh is None and r.vehicle in boats:
+            out += _boat(r, *boats[r.vehicle])
+            continue
         if veh is None:
             out.append(Violation("vehicle", f"unknown vehicle {r.vehicle}"))
             continue

@@ -59,6 +59,7 @@ def explain_line(
     slow = [x for x in landed if bound is not None and x.at > rule_limit(bound)]
     if slow:
         reasons += _slow(problem, inc, landed, slow, taken, routes, picks)
+        reasons += _boat_trips(inc, routes)
     return "; ".join(dict.fromkeys(reasons))
 
 
@@ -105,6 +106,23 @@ def _slow(
     return out
 
 
+def _boat_trips(inc: IncidentDemand, routes: list[VehicleRoute]) -> list[str]:
+    """Where the boats, not the trucks, hold the line back."""
+    if inc.sea is None:
+        return []
+    trips = sum(
+        1
+        for r in routes
+        if r.vehicle_type == "boat"
+        for s in r.stops
+        if s.kind == "delivery" and s.incident == inc.id
+    )
+    boats = len(inc.sea.boats)
+    if trips <= boats:
+        return []
+    return [f"the {boats} boat(s) at {inc.sea.port} make {trips} trips to carry it out to sea"]
+
+
 def _earlier_delivery(route: VehicleRoute, at: int) -> bool:
     return any(s.kind == "delivery" and s.departure < at for s in route.stops)
 
@@ -144,11 +162,15 @@ def _why_short(problem: DispatchProblem, params: DispatchParams, u: Unmet) -> st
     holders = [d for d in problem.depots if any(d.available(c) > 0 for c in candidates)]
     if not holders:
         return f"no usable {names} in any depot (expired, quarantined or out of stock)"
+    if inc.sea is not None and inc.landing(0, params.unload_seconds) is None:
+        return inc.sea.why_not()
     reach = [
         (straight_seconds(problem, params, d.location, inc.location, problem.seconds), d)
         for d in holders
     ]
     reachable = [(t, d) for t, d in reach if t is not None]
+    if not reachable and inc.cut_off:
+        return inc.cut_off
     if not reachable:
         return (
             f"the depots holding usable {names} cannot reach the site "

@@ -89,12 +89,76 @@ class Demand:
 
 
 @dataclass(frozen=True)
+class Boat:
+    """A response vessel that loads at the port of a sea leg from `available_from` on
+    (after sailing `approach_km` from its own port, `home`, when it is berthed elsewhere)."""
+
+    id: str
+    depot: str
+    capacity_kg: float
+    capacity_m3: float
+    speed_kmh: float
+    available_from: int = 0
+    #: a boat berthed elsewhere sails to the port first: from where, and how far
+    home: str = ""
+    approach_km: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.capacity_kg <= 0 or self.capacity_m3 <= 0 or self.speed_kmh <= 0:
+            raise InvalidProblemError(f"boat {self.id}: capacity and speed must be positive")
+
+
+@dataclass(frozen=True)
+class SeaLeg:
+    """The last leg of an incident no road reaches (at sea, or on an island no ferry
+    serves): trucks land its goods at the port (the incident's `location`), the port's
+    boats take them aboard (`transfer_s`) and sail `sea_km` to `site`, the location of
+    the point itself. `closed` says why no boat may sail (a storm closing the sea)."""
+
+    site: int
+    port: str
+    sea_km: float
+    boats: tuple[Boat, ...]
+    transfer_s: int = 1800
+    closed: str = ""
+
+    def sail_seconds(self, boat: Boat) -> int:
+        return round(self.sea_km / boat.speed_kmh * 3600)
+
+    def landing(self, at_port: int, unload_s: int) -> int | None:
+        """When goods landed at the port at `at_port` can be on site: aboard the first
+        boat that can take them there, its capacity ignored (as the bound ignores
+        vehicles'); None if no boat can sail."""
+        if self.closed or not self.boats:
+            return None
+        return unload_s + min(
+            max(at_port, b.available_from) + self.transfer_s + self.sail_seconds(b)
+            for b in self.boats
+        )
+
+    def why_not(self) -> str:
+        """Why the site cannot be served, when it cannot."""
+        if self.closed:
+            return self.closed
+        return f"no boat is free at {self.port} to sail to the site"
+
+
+@dataclass(frozen=True)
 class IncidentDemand:
     id: str
     location: int
     national: bool
     demands: tuple[Demand, ...]
     priority: int = 3
+    sea: SeaLeg | None = None
+    #: why closures cut the site off from every depot, in words ("" when they do not)
+    cut_off: str = ""
+
+    def landing(self, at_location: int, unload_s: int) -> int | None:
+        """When goods that reach `location` at `at_location` are on site: then, where
+        trucks reach the site itself; aboard a boat where it is at sea (None where no
+        boat can take them on)."""
+        return at_location if self.sea is None else self.sea.landing(at_location, unload_s)
 
     def __post_init__(self) -> None:
         items = [d.item for d in self.demands]
@@ -156,6 +220,8 @@ class DispatchProblem:
         for inc in self.incidents:
             if not 0 <= inc.location < n:
                 raise InvalidProblemError(f"incident {inc.id}: location out of range")
+            if inc.sea is not None and not 0 <= inc.sea.site < n:
+                raise InvalidProblemError(f"incident {inc.id}: sea site out of range")
             for dem in inc.demands:
                 if dem.item not in self.items:
                     raise InvalidProblemError(f"incident {inc.id}: unknown item {dem.item}")

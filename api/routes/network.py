@@ -84,6 +84,7 @@ def read_nodes(road: Router) -> NodesPage:
                 terrain=e.terrain,
                 length_km=e.length_km,
                 minutes=round(g.edge_seconds(e) / 60, 1),
+                mode=e.mode,
             )
             for e in g.edges.values()
         ],

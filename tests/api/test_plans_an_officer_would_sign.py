@@ -172,29 +172,24 @@ def test_a_self_crossing_zone_stored_before_zones_had_to_be_simple_still_closes_
     assert zone.contains((21.3, 105.4)) and zone.contains((21.26, 105.31))
 
 
-def test_an_island_without_a_road_is_answered_with_that_fact_and_not_called_foreign(
-    api: Api,
-) -> None:
-    def declare_at(lat: float, lon: float) -> dict[str, Any]:
+def test_an_island_without_a_road_is_reached_by_sea_and_never_called_foreign(api: Api) -> None:
+    def declare_at(lat: float, lon: float, status: int = 201) -> dict[str, Any]:
         body = {
             "incident_type": "oil_spill_water",
             "level": "national",
             "location": {"lat": lat, "lon": lon},
         }
         resp = api.client.post("/incidents", json=body)
-        assert resp.status_code == 422, resp.text
+        assert resp.status_code == status, resp.text
         return dict(resp.json())
 
-    for lat, lon in (
-        (10.22, 103.96),
-        (16.5, 111.6),
-        (8.64, 111.92),
-    ):  # Phú Quốc, Hoàng Sa, Trường Sa
-        problem = declare_at(lat, lon)
-        assert "no road link" in problem["detail"] and "sea transport" in problem["detail"]
-        assert "outside Vietnam" not in problem["detail"]
-        assert problem["field"].startswith("location")
-    assert "Đà Nẵng" in declare_at(16.5, 111.6)["detail"]
-    assert "Khánh Hoà" in declare_at(8.64, 111.92)["detail"]  # as data/provinces.csv spells it
-    assert "outside Vietnam" in declare_at(17.97, 102.6)["detail"]  # Vientiane
-    assert api.client.get("/incidents").json() == []
+    phu_quoc = declare_at(10.22, 103.96)  # by the vehicle ferry: its road node is on the island
+    assert (phu_quoc["node_id"], phu_quoc["province_code"]) == ("duong_dong", "91")
+    hoang_sa = declare_at(16.5, 111.6)  # by boat: its port is where the trucks unload
+    assert hoang_sa["province_code"] == "48"  # Đà Nẵng
+    assert hoang_sa["node_id"].startswith("port_")
+    truong_sa = declare_at(8.64, 111.92)
+    assert truong_sa["province_code"] == "56"  # Khánh Hòa
+    abroad = declare_at(17.97, 102.6, 422)  # Vientiane
+    assert "outside Vietnam" in abroad["detail"] and abroad["field"] == "location"
+    assert len(api.client.get("/incidents").json()) == 3

@@ -189,7 +189,7 @@ def test_a_hazard_source_no_road_reaches_is_listed_with_the_reason_instead_of_a_
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     sources = rows("hazard_sources.csv", data)
-    sources[0].update(lat="10.22", lon="103.96", province_code="91")  # on Phú Quốc island
+    sources[0].update(lat="8.6961", lon="106.6007", province_code="79")  # on Côn Đảo
     with (data / "hazard_sources.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(sources[0]))
         writer.writeheader()
@@ -202,7 +202,7 @@ def test_a_hazard_source_no_road_reaches_is_listed_with_the_reason_instead_of_a_
     island = api.get(f"/hazard-sources/{sources[0]['id']}")
 
     assert island["nearest_node"] is None
-    assert "Phú Quốc" in island["road_note"] and "sea transport" in island["road_note"]
+    assert "Côn Đảo" in island["road_note"] and "sea transport" in island["road_note"]
     assert api.get(f"/hazard-sources/{sources[1]['id']}")["nearest_node"] is not None
 
 

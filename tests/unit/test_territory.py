@@ -131,15 +131,13 @@ def router() -> RoadRouter:
     return RoadRouter(load_road_graph(DATA))
 
 
-#: (place, (lat, lon), province code): islands no road reaches.
+#: (place, (lat, lon), province code): islands no road or vehicle ferry reaches.
 ISLANDS = [
-    ("Phú Quốc", (10.22, 103.96), "91"),
     ("Côn Đảo", (8.6961, 106.6007), "79"),
     ("Cồn Cỏ", (17.158, 107.34), "44"),
     ("Lý Sơn", (15.38, 109.12), "51"),
     ("Bạch Long Vĩ", (20.135, 107.73), "31"),
     ("Cô Tô", (20.98, 107.76), "22"),
-    ("Cát Bà", (20.80, 107.0), "31"),
     ("Phú Quý", (10.52, 108.94), "68"),
     ("Nam Du", (9.68, 104.35), "91"),
     ("Thổ Chu", (9.30, 103.48), "91"),
@@ -177,12 +175,17 @@ def test_an_island_is_in_vietnam_and_answered_as_needing_sea_transport(
     assert "outside" not in refused.value.message
 
 
+def test_an_island_a_vehicle_ferry_serves_is_reached_by_road(router: RoadRouter) -> None:
+    assert router.check_point((10.22, 103.96)) == "91"  # Phú Quốc, by the Hà Tiên ferry
+    assert router.check_point((20.80, 107.0)) == "31"  # Cát Bà, by the Gót ferry
+
+
 def test_the_message_names_the_province_and_the_special_zone(router: RoadRouter) -> None:
-    with pytest.raises(NoRoadLinkError) as phu_quoc:
-        router.check_point((10.22, 103.96))
-    assert phu_quoc.value.message == (
-        "(10.22, 103.96) is in An Giang (Phú Quốc special zone) but has no road link: "
-        "it needs sea transport"
+    with pytest.raises(NoRoadLinkError) as con_dao:
+        router.check_point((8.6961, 106.6007))
+    assert con_dao.value.message == (
+        "(8.6961, 106.6007) is in Hồ Chí Minh (Côn Đảo special zone) but no road or vehicle "
+        "ferry reaches it: it needs sea transport"
     )
     with pytest.raises(NoRoadLinkError) as hoang_sa:
         router.check_point((16.5, 111.6))

@@ -186,6 +186,13 @@ function cargo(stop) {
   });
 }
 
+/** How the stop is reached, one line per stretch of one mode (road, off-road, ferry, sea). */
+function legs(stop) {
+  return (stop.legs || []).map((leg) =>
+    el("div", { class: `leg ${leg.mode}` }, `${t(`dispatch.mode.${leg.mode}`)} · ${leg.via} · ${fmtNum(leg.km, 1)} km · ${fmtMinutes(leg.minutes)}`),
+  );
+}
+
 function routes(plan) {
   const stops = plan.routes.flatMap((route) => route.stops.filter((st) => st.kind !== "start").map((st) => ({ vehicle: route.vehicle, ...st })));
   const crews = plan.routes.map(
@@ -196,6 +203,7 @@ function routes(plan) {
       [
         { label: t("dispatch.vehicle"), value: (r) => r.vehicle },
         { label: t("dispatch.stop"), value: (r) => `${r.kind} · ${r.place}` },
+        { label: t("dispatch.legs"), value: legs },
         { label: t("dispatch.arrival"), value: (r) => fmtTime(r.arrival) },
         { label: t("dispatch.departure"), value: (r) => fmtTime(r.departure) },
         { label: t("dispatch.cargo"), value: cargo },

@@ -1,0 +1,140 @@
+"""The sea leg of the dispatch model on instances small enough to check by hand: a depot,
+a port the trucks drive to, and a site at sea only boats reach."""
+
+from __future__ import annotations
+
+import itertools
+
+from optimizer import (
+    Boat,
+    Demand,
+    DepotStock,
+    DispatchParams,
+    DispatchPlan,
+    DispatchProblem,
+    IncidentDemand,
+    ItemSpec,
+    LotStock,
+    SeaLeg,
+    Vehicle,
+    check_dispatch_plan,
+    solve_dispatch,
+)
+
+H = 3600
+#: loading and unloading take 30 and 15 min as in the product; transfer to a boat 30 min
+PARAMS = DispatchParams(time_limit_s=2.0)
+ITEMS = {
+    "BOOM": ItemSpec("BOOM", "oil boom section", 100.0, 1.0),
+    "PAD": ItemSpec("PAD", "sorbent pads", 10.0, 0.1),
+    "ANCHOR": ItemSpec("ANCHOR", "mooring anchor", 900.0, 0.5),
+}
+
+
+def sea_problem(
+    demands: list[Demand],
+    boats: tuple[Boat, ...],
+    *,
+    closed: str = "",
+    stock: dict[str, int] | None = None,
+) -> DispatchProblem:
+    """Depot A is 1 h by road from the port; the site lies 30 km out at sea."""
+    secs: tuple[tuple[int | None, ...], ...] = (
+        (0, H, H),
+        (H, 0, 0),
+        (H, 0, 0),
+    )
+    metres = ((0, 60_000, 60_000), (60_000, 0, 0), (60_000, 0, 0))
+    lots = {
+        item: (LotStock(n, f"{item}-1", qty),)
+        for n, (item, qty) in enumerate(sorted((stock or {"BOOM": 50, "PAD": 50}).items()), 1)
+    }
+    depot = DepotStock("A", 0, lots)
+    trucks = tuple(Vehicle(f"A/truck/{k}", "A", "truck", 10_000, 40) for k in (1, 2))
+    sea = SeaLeg(2, "port P", 30.0, boats, 1800, closed)
+    incident = IncidentDemand("1", 1, True, tuple(demands), priority=1, sea=sea)
+    return DispatchProblem(
+        ("A", "port P", "site at sea"), secs, metres, ITEMS, (depot,), trucks, (incident,)
+    )
+
+
+def solved(problem: DispatchProblem) -> DispatchPlan:
+    plan = solve_dispatch(problem, PARAMS)
+    assert check_dispatch_plan(problem, plan) == []
+    return plan
+
+
+def boat(capacity_kg: float = 5000, speed: float = 30.0) -> Boat:
+    return Boat("A/boat/B1", "A", capacity_kg, 50.0, speed)
+
+
+def test_goods_reach_a_site_at_sea_by_truck_to_the_port_then_by_boat() -> None:
+    plan = solved(sea_problem([Demand("BOOM", 10, 12 * H)], (boat(),)))
+    line = plan.fulfilment[0]
+    assert (line.met, plan.unmet) == (10, ())
+    # by hand: load 30 min, drive 1 h, unload at the port 15 min (1.75 h), aboard 30 min,
+    # sail 30 km at 30 km/h (1 h), unload at sea 15 min: 3.5 h after t0
+    assert line.first_arrival == line.last_arrival == int(3.5 * H)
+    assert line.earliest == int(3.5 * H)  # the bound counts the sea leg too
+    assert line.within_bound == 10
+    sailing = [r for r in plan.routes if r.vehicle_type == "boat"]
+    assert len(sailing) == 1
+    kinds = [(s.kind, s.name) for s in sailing[0].stops]
+    assert kinds == [
+        ("start", "port P"),
+        ("pickup", "port P"),
+        ("delivery", "site at sea"),
+        ("end", "port P"),
+    ]
+    assert sailing[0].metres == 60_000  # 30 km out, 30 km back
+    trucks = [r for r in plan.routes if r.vehicle_type == "truck"]
+    assert all(s.location != 2 for r in trucks for s in r.stops)  # no truck drives to sea
+
+
+def test_a_boat_too_small_for_the_load_makes_several_trips_and_the_line_says_so() -> None:
+    plan = solved(sea_problem([Demand("BOOM", 30, 12 * H)], (boat(capacity_kg=1000),)))
+    sailing = next(r for r in plan.routes if r.vehicle_type == "boat")
+    trips = [s for s in sailing.stops if s.kind == "delivery"]
+    assert len(trips) == 3  # 30 sections of 100 kg on a 1 t boat
+    assert all(s.load_kg <= 1000 for s in trips)
+    # each round trip: 30 min aboard, 1 h out, 15 min unloading, 1 h back = 2.75 h
+    gaps = [b.arrival - a.arrival for a, b in itertools.pairwise(trips)]
+    assert gaps == [int(2.75 * H)] * 2
+    line = plan.fulfilment[0]
+    assert line.met == 30 and line.last_arrival == trips[-1].departure
+    assert "make 3 trips" in line.reason
+
+
+def test_the_boat_that_lands_the_goods_first_is_sent_not_the_first_free() -> None:
+    slow = Boat("A/boat/SLOW", "A", 5000, 50, 10.0)  # in port now, 3 h out
+    fast = Boat("A/boat/FAST", "A", 5000, 50, 60.0, available_from=2 * H)  # 30 min out
+    plan = solved(sea_problem([Demand("PAD", 10, 12 * H)], (slow, fast)))
+    used = {r.vehicle for r in plan.routes if r.vehicle_type == "boat"}
+    assert used == {"A/boat/FAST"}
+    # goods at the port at 1.75 h; the fast boat is there at 2 h: 2 + 0.5 + 0.5 + 0.25
+    assert plan.fulfilment[0].last_arrival == int(3.25 * H)
+
+
+def test_a_closed_sea_leaves_the_site_unmet_with_the_reason_and_sends_nothing() -> None:
+    reason = "the sea is closed between port P and the site (storm): no boat may sail"
+    plan = solved(sea_problem([Demand("BOOM", 10, 12 * H)], (boat(),), closed=reason))
+    assert plan.routes == () and plan.picks == ()
+    assert [(u.item, u.quantity, u.reason) for u in plan.unmet] == [("BOOM", 10, reason)]
+
+
+def test_no_free_boat_is_a_plain_reason_too() -> None:
+    plan = solved(sea_problem([Demand("BOOM", 10, 12 * H)], ()))
+    assert plan.unmet[0].reason == "no boat is free at port P to sail to the site"
+
+
+def test_a_unit_heavier_than_every_boat_is_unmet_and_says_why() -> None:
+    problem = sea_problem(
+        [Demand("ANCHOR", 1, 12 * H), Demand("PAD", 5, 12 * H)],
+        (boat(capacity_kg=500),),
+        stock={"ANCHOR": 2, "PAD": 5},
+    )
+    plan = solved(problem)
+    unmet = {u.item: u for u in plan.unmet}
+    assert set(unmet) == {"ANCHOR"}
+    assert "no boat can carry a unit of mooring anchor" in unmet["ANCHOR"].reason
+    assert {f.item: f.met for f in plan.fulfilment} == {"ANCHOR": 0, "PAD": 5}
