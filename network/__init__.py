@@ -24,12 +24,11 @@ from .routing import (
     Matrix,
     RoadRouter,
     Route,
-    SeaCourse,
-    SeaSite,
     Site,
     Snap,
 )
 from .sea import Boat, FerryLink, Port, SeaLayer
+from .sea_reach import SeaCourse, SeaSite
 
 __all__ = [
     "COAST_TOLERANCE_KM",

@@ -8,7 +8,6 @@ road inside a hazard zone removed. Views and their Dijkstra trees are cached by
 from __future__ import annotations
 
 import contextlib
-import heapq
 import itertools
 import math
 from collections import OrderedDict
@@ -16,19 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
+from ._views import _View
 from .errors import (
     InvalidLocationError,
     MatrixTooLargeError,
     NoRoadLinkError,
-    UnknownBoatError,
     UnknownNodeError,
 )
 from .geometry import COAST_TOLERANCE_KM, Location, Point, haversine_km
 from .graph import RoadGraph
 from .overlays import NO_OVERLAY, Overlay
-from .sea import Boat, Port
+from .sea_reach import SHORE_KM, SeaCourse, SeaSite, course, nearest_port_by_sea
 
 #: Largest matrix side accepted (sources or targets); see the README.
 MAX_MATRIX_SIDE = 400
@@ -49,40 +46,6 @@ class Snap:
     distance_km: float
     seconds: float
     province_code: str | None
-
-
-#: Points at sea closer than this to the coast are the shore, driven to (the province
-#: layer's coastline is good to about this); farther out, only a boat reaches them.
-SHORE_KM = 2.0
-
-
-@dataclass(frozen=True)
-class SeaSite:
-    """A point no road or ferry reaches (at sea, or on an island only boats serve):
-    trucks land the goods at `port` (its graph node), boats based there sail `sea_km`."""
-
-    point: Point
-    port: str
-    sea_km: float
-    province_code: str | None
-    where: str
-
-    @property
-    def node_id(self) -> str:
-        return self.port
-
-
-@dataclass(frozen=True)
-class SeaCourse:
-    """A boat's straight course from its port to a point (km x SEA_DETOUR), its time at
-    the boat's speed, and the closure that keeps it in port, if any."""
-
-    boat: Boat
-    port: Port
-    point: Point
-    km: float
-    seconds: int
-    closed_by: str | None
 
 
 #: A place a vehicle drives to: a road node id, a site tied to its node by an off-road
@@ -150,146 +113,6 @@ class Matrix:
             for j, t in enumerate(self.targets)
             if self.seconds[i][j] is None
         ]
-
-
-class _Tree:
-    """A shortest-path tree from one source: seconds, parent and metres per node.
-
-    A plain heap Dijkstra over adjacency lists sorted by node name: several times faster
-    than networkx's generic one here, and ties always resolve the same way."""
-
-    __slots__ = ("dist", "metres", "parent")
-
-    def __init__(self, adjacency: dict[str, list[tuple[str, float, float]]], source: str) -> None:
-        self.dist: dict[str, float] = {}
-        self.parent: dict[str, str | None] = {}
-        self.metres: dict[str, float] = {}
-        if source not in adjacency:
-            return
-        best: dict[str, float] = {source: 0.0}
-        parent: dict[str, str | None] = {source: None}
-        metres: dict[str, float] = {source: 0.0}
-        heap: list[tuple[float, str]] = [(0.0, source)]
-        done = self.dist
-        while heap:
-            d, node = heapq.heappop(heap)
-            if node in done:
-                continue
-            done[node] = d
-            self.parent[node] = parent[node]
-            self.metres[node] = metres[node]
-            for nxt, t, m in adjacency[node]:
-                nd = d + t
-                if nxt not in done and nd < best.get(nxt, math.inf):
-                    best[nxt] = nd
-                    parent[nxt] = node
-                    metres[nxt] = metres[node] + m
-                    heapq.heappush(heap, (nd, nxt))
-
-    def path(self, target: str) -> list[str] | None:
-        if target not in self.parent:
-            return None
-        out = [target]
-        while (up := self.parent[out[-1]]) is not None:
-            out.append(up)
-        return out[::-1]
-
-
-class _View:
-    """One overlay applied: the safe graph, the raw graph and their shortest-path trees."""
-
-    def __init__(self, graph: RoadGraph, overlay: Overlay) -> None:
-        self.graph = graph
-        self.overlay = overlay
-        closed_edges = {c.edge_id for c in overlay.closures if c.speed_factor is None}
-        closed_nodes = {c.node_id for c in overlay.closures if c.node_id is not None}
-        slowed = {c.edge_id: c.speed_factor for c in overlay.closures if c.speed_factor}
-        self.in_zone = {
-            n.id for n in graph.nodes.values() if any(z.contains(n.point) for z in overlay.zones)
-        }
-        self.raw = nx.Graph()
-        self.safe = nx.Graph()
-        for node_id in graph.nodes:
-            if node_id in closed_nodes:
-                continue
-            self.raw.add_node(node_id)
-            if node_id not in self.in_zone:
-                self.safe.add_node(node_id)
-        for edge in graph.edges.values():
-            if edge.id in closed_edges or edge.u in closed_nodes or edge.v in closed_nodes:
-                continue
-            factor = slowed.get(edge.id) or 1.0
-            a, b = graph.nodes[edge.u].point, graph.nodes[edge.v].point
-            if edge.mode == "ferry" and overlay.sea_closed(a, b) is not None:
-                continue
-            late = edge.id in overlay.after_hours
-            seconds = graph.edge_seconds(edge, factor, after_hours=late)
-            self._add(self.raw, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
-            if edge.u in self.in_zone or edge.v in self.in_zone:
-                continue
-            if any(z.crosses(a, b) for z in overlay.zones):
-                continue
-            self._add(self.safe, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
-        self._trees: dict[tuple[str, str], _Tree] = {}
-        self._adjacency: dict[str, dict[str, list[tuple[str, float, float]]]] = {}
-
-    @staticmethod
-    def _add(g: nx.Graph, u: str, v: str, seconds: float, edge_id: str, metres: float) -> None:
-        if g.has_edge(u, v) and g[u][v]["t"] <= seconds:
-            return
-        g.add_edge(u, v, t=seconds, edge=edge_id, m=metres)
-
-    def tree(self, which: str, source: str) -> _Tree:
-        key = (which, source)
-        cached = self._trees.get(key)
-        if cached is None:
-            adjacency = self._adjacency.get(which)
-            if adjacency is None:
-                g = self.safe if which == "safe" else self.raw
-                adjacency = {
-                    n: sorted((v, float(a["t"]), float(a["m"])) for v, a in g[n].items())
-                    for n in g.nodes
-                }
-                self._adjacency[which] = adjacency
-            cached = _Tree(adjacency, source)
-            self._trees[key] = cached
-        return cached
-
-    def gateway(self, node: str) -> str | None:
-        """The safe node a node inside a zone is reached through (the nearest entry
-        point by travel time), the node itself when it is safe, None if cut off."""
-        if node in self.safe:
-            return node
-        dist = self.tree("raw", node).dist
-        candidates = [(d, n) for n, d in dist.items() if n in self.safe and self.safe.degree(n)]
-        return min(candidates)[1] if candidates else None
-
-    def path(self, source: str, target: str) -> list[str] | None:
-        """Node sequence: out of a zone, along safe roads, into a zone."""
-        if source not in self.raw or target not in self.raw:
-            return None
-        if source == target:
-            return [source]
-        if source in self.in_zone and target in self.in_zone:
-            # Both inside: work inside the zone, on the roads that are open.
-            inside = self.tree("raw", source).path(target)
-            if inside is not None:
-                return inside
-        gs, gt = self.gateway(source), self.gateway(target)
-        if gs is None or gt is None:
-            return None
-        middle = self.tree("safe", gs).path(gt)
-        if middle is None:
-            return None
-        head = self.tree("raw", source).path(gs) if gs != source else [source]
-        tail = self.tree("raw", gt).path(target) if gt != target else [target]
-        if head is None or tail is None:
-            return None
-        return head[:-1] + middle + tail[1:]
-
-    def leg(self, u: str, v: str) -> tuple[float, str]:
-        data = self.raw[u][v]
-        return float(data["t"]), str(data["edge"])
 
 
 class RoadRouter:
@@ -400,69 +223,15 @@ class RoadRouter:
 
     def by_sea(self, p: Point, place: str, where: Location, field_name: str) -> SeaSite:
         """The nearest port (in the graph) with a boat whose range makes the round trip."""
-        sea = self.graph.sea
-        best: tuple[float, str] | None = None
-        nearest: tuple[float, str] | None = None
-        for port in sea.ports.values():
-            boats = sea.boats_at(port.id)
-            if port.id not in self.graph.nodes or not boats:
-                continue
-            km = sea.sea_km(port.id, p)
-            nearest = min(nearest or (km, port.id), (km, port.id))
-            if any(b.reaches(km) for b in boats):
-                best = min(best or (km, port.id), (km, port.id))
-        code = None if where.province is None else where.province.code
-        if best is None:
-            longest = max(sea.boats.values(), key=lambda b: b.range_km)
-            km, port_id = nearest if nearest is not None else (math.inf, "")
-            raise InvalidLocationError(
-                f"({p[0]}, {p[1]}) is in {place}, {km:.0f} km by sea from the nearest port "
-                f"with a boat ({sea.ports[port_id].name_vi if port_id else 'none'}): beyond "
-                f"every boat's range (the farthest-reaching, {longest.id}, goes "
-                f"{longest.range_km / 2:.0f} km out and as far back)",
-                field=field_name,
-            )
-        km, port_id = best
-        return SeaSite(p, port_id, round(km, 3), code, place)
+        return nearest_port_by_sea(self.graph, p, place, where, field_name)
 
     def sea_course(
         self, boat_id: str, p: Point, overlay: Overlay = NO_OVERLAY, *, field_name: str = "to"
     ) -> SeaCourse:
-        """A boat's course from its port to a point: refused where no boat can go (land
-        more than SHORE_KM from the sea and from any port) or beyond its range."""
-        sea = self.graph.sea
-        boat = sea.boats.get(boat_id)
-        if boat is None:
-            raise UnknownBoatError(f"unknown boat {boat_id!r}", field="boat_id")
-        with contextlib.suppress(NoRoadLinkError):
+        """A boat's course from its port to a point (`sea_reach.course`)."""
+        with contextlib.suppress(NoRoadLinkError):  # an island only boats reach
             self.check_point(p, field_name, coast_km=OFFSHORE_REACH_KM)
-        inland = self.graph.territory.inland_km(p)
-        near_port = min((haversine_km(q.point, p) for q in sea.ports.values()), default=math.inf)
-        if inland > SHORE_KM and near_port > SHORE_KM:
-            where = self.graph.territory.locate(p)
-            place = "Vietnam" if where is None else where.describe()
-            raise InvalidLocationError(
-                f"({p[0]}, {p[1]}) is on land in {place}, {inland:.0f} km inland and "
-                f"{near_port:.0f} km from the nearest port: no sea access for boat {boat_id}",
-                field=field_name,
-            )
-        port = sea.ports[boat.port]
-        km = sea.sea_km(boat.port, p)
-        if not boat.reaches(km):
-            raise InvalidLocationError(
-                f"({p[0]}, {p[1]}) is {km:.0f} km by sea from {port.name_vi}: beyond the "
-                f"range of boat {boat_id} ({boat.range_km:.0f} km out and back)",
-                field=field_name,
-            )
-        storm = overlay.sea_closed(port.point, p)
-        return SeaCourse(
-            boat,
-            port,
-            p,
-            round(km, 1),
-            round(km / boat.speed_kmh * 3600),
-            None if storm is None else (storm.label or "closed"),
-        )
+        return course(self.graph, boat_id, p, overlay, field_name)
 
     # ------------------------------------------------------------- matrices
     def matrix(

@@ -28,7 +28,7 @@ from network import (
     UnknownBoatError,
     load_road_graph,
 )
-from network.routing import SHORE_KM
+from network.sea_reach import SHORE_KM
 from network.sea import SEA_DETOUR, TRANSFER_SECONDS
 
 DATA = Path(__file__).resolve().parents[2] / "data"
