@@ -216,3 +216,31 @@ def test_an_officer_dispatches_and_then_delivers_a_confirmed_plan_from_its_page(
     assert page.locator("#dispatch-plan").count() == 0
     assert page.locator("#deliver-plan").count() == 0
     assert page_watch.page_errors == []
+
+
+def test_a_phu_quoc_plan_shows_each_truck_crossing_on_the_ferry(
+    live_server: LiveServer, new_page: NewPage, page_watch: PageWatch
+) -> None:
+    with live_server.client(OFFICER) as client:
+        body = {
+            "incident_type": "chemical_release",
+            "level": "provincial",
+            "location": {"lat": 10.2, "lon": 103.97},
+        }
+        made = client.post("/incidents", json=body)
+        assert made.status_code == 201, made.text
+        incident_id = made.json()["id"]
+        planned = client.post(f"/incidents/{incident_id}/dispatch-plans", json={})
+        assert planned.status_code == 201, planned.text
+    page = new_page()
+    log_in(page, live_server, OFFICER)
+    page.goto(live_server.url(f"/#/dispatch?incident={incident_id}"))
+    page.wait_for_selector("#plan #plan-status")
+    deliveries = page.locator("#routes table tbody tr.delivery")
+    assert deliveries.count() > 0
+    for n in range(deliveries.count()):
+        legs = deliveries.nth(n).locator(".leg.ferry")
+        expect(legs.first).to_contain_text("Phú Quốc")
+        expect(legs.first).to_contain_text(re.compile("Phà|Ferry"))
+    screenshot(page, "dispatch-ferry", full_page=True)
+    assert page_watch.page_errors == []
