@@ -339,7 +339,7 @@ class _Model:
                     continue
                 for item, rank in candidates:
                     most = min(depot.available(item), line.quantity)
-                    if most <= 0:
+                    if most <= 0 or (inc.sea and not inc.sea.carries(problem.items[item])):
                         continue
                     key = (depot.code, inc.id)
                     if key not in trips:

@@ -79,6 +79,8 @@ def sources(
         if not incident.national and arrival > params.provincial_reach_s:
             continue
         for rank, code in enumerate((item, *spec.substitutes)):
+            if incident.sea is not None and not incident.sea.carries(problem.items[code]):
+                continue  # trucked to the port, it would go no farther
             usable = depot.available(code)
             if not incident.national:
                 usable -= depot.reserve_floor.get(code, 0)

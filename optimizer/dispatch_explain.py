@@ -164,6 +164,11 @@ def _why_short(problem: DispatchProblem, params: DispatchParams, u: Unmet) -> st
         return f"no usable {names} in any depot (expired, quarantined or out of stock)"
     if inc.sea is not None and inc.landing(0, params.unload_seconds) is None:
         return inc.sea.why_not()
+    if inc.sea is not None and not any(inc.sea.carries(problem.items[c]) for c in candidates):
+        return (
+            f"no boat at {inc.sea.port} can take a unit of {names} aboard "
+            f"({spec.unit_weight_kg:g} kg, {spec.unit_volume_m3:g} m3)"
+        )
     reach = [
         (straight_seconds(problem, params, d.location, inc.location, problem.seconds), d)
         for d in holders

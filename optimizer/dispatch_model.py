@@ -136,6 +136,13 @@ class SeaLeg:
             for b in self.boats
         )
 
+    def carries(self, spec: ItemSpec) -> bool:
+        """Whether some boat can take a unit of the item aboard."""
+        return any(
+            spec.unit_weight_kg <= b.capacity_kg and spec.unit_volume_m3 <= b.capacity_m3
+            for b in self.boats
+        )
+
     def why_not(self) -> str:
         """Why the site cannot be served, when it cannot."""
         if self.closed:

@@ -136,5 +136,10 @@ def test_a_unit_heavier_than_every_boat_is_unmet_and_says_why() -> None:
     plan = solved(problem)
     unmet = {u.item: u for u in plan.unmet}
     assert set(unmet) == {"ANCHOR"}
-    assert "no boat can carry a unit of mooring anchor" in unmet["ANCHOR"].reason
+    assert unmet["ANCHOR"].reason == (
+        "no boat at port P can take a unit of mooring anchor aboard (900 kg, 0.5 m3)"
+    )
     assert {f.item: f.met for f in plan.fulfilment} == {"ANCHOR": 0, "PAD": 5}
+    # nothing is trucked to the port that no boat could take on
+    carried = {item for r in plan.routes for s in r.stops for item, _ in s.cargo}
+    assert "ANCHOR" not in carried
