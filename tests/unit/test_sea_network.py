@@ -28,8 +28,8 @@ from network import (
     UnknownBoatError,
     load_road_graph,
 )
-from network.sea_reach import SHORE_KM
 from network.sea import SEA_DETOUR, TRANSFER_SECONDS
+from network.sea_reach import SHORE_KM
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 #: A point on Phú Quốc, 2 km from Dương Đông: no road from the mainland, only ferries.
