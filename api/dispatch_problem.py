@@ -34,7 +34,8 @@ from optimizer import (
 )
 from optimizer.dispatch_model import VehicleRoute
 
-from .dispatch_sea import cut_off, local_clock, sea_leg, stop_legs
+from .dispatch_sea import cut_off, sea_leg, stop_legs
+from .timefmt import to_local
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def build_problem(
     site at sea is served from, and the point at sea last). With closures in force, the
     open-road times come along to tell what the closures cost."""
     sites, names, at_sea = _sites(snapshot, road)
-    timed = replace(overlay, after_hours=road.graph.sea.after_hours(local_clock(snapshot.t0)))
+    timed = replace(overlay, after_hours=road.graph.sea.after_hours(to_local(snapshot.t0).time()))
     matrix = road.site_matrix(sites, timed)
     open_seconds = None
     if overlay.key() != NO_OVERLAY.key():
@@ -211,7 +212,7 @@ def to_record(
     def at(seconds: int) -> dt.datetime:
         return t0 + dt.timedelta(seconds=seconds)
 
-    timed = replace(overlay, after_hours=road.graph.sea.after_hours(local_clock(t0)))
+    timed = replace(overlay, after_hours=road.graph.sea.after_hours(to_local(t0).time()))
 
     return NewPlan(
         incident_ids=incident_ids,

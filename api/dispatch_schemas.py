@@ -183,7 +183,9 @@ class CargoRead(BaseModel):
 
 class LegRead(BaseModel):
     """One stretch of one mode on the way to a stop: `road` (the road numbers in `via`),
-    `offroad`, `ferry` (the truck aboard the ferry named in `via`) or `sea` (a boat)."""
+    `offroad`, `ferry` (the truck aboard the ferry named in `via`) or `sea` (a boat).
+    `minutes` is the stretch at its road's (or ferry's, or boat's) own pace; the stop's
+    arrival adds the vehicle's speed and the crew's breaks and rests."""
 
     mode: str
     via: str

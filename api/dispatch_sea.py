@@ -4,9 +4,7 @@ ferry hours by the clock in Vietnam, and each stop's legs by mode for the plan r
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from inventory.snapshot import DispatchSnapshot
 from network import Overlay, RoadRouter, SeaSite, Site, Snap
@@ -14,8 +12,6 @@ from network.geometry import haversine_km
 from network.sea import TRANSFER_SECONDS
 from optimizer import Boat, SeaLeg
 from optimizer.dispatch_model import Stop
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 #: boats berthed at other ports join a sea leg if they can reach its port within this
 #: (planning assumption, data/README.md)
@@ -50,11 +46,6 @@ def cut_off(road: RoadRouter, overlay: Overlay, site: Site) -> str:
     return f"no depot can reach {place}: closures and hazard zones cut every road to it"
 
 
-def local_clock(t0: dt.datetime) -> dt.time:
-    """The wall-clock time in Vietnam, which ferry timetables are kept in."""
-    return t0.astimezone(VIETNAM).time()
-
-
 def sea_leg(
     road: RoadRouter, overlay: Overlay, snapshot: DispatchSnapshot, site: SeaSite, index: int
 ) -> SeaLeg:
@@ -69,6 +60,8 @@ def sea_leg(
         ready = round(approach / b.speed_kmh * 3600)
         if key in snapshot.busy or ready > APPROACH_S or not b.reaches(approach + site.sea_km):
             continue
+        if b.port != site.port and overlay.sea_closed(sea.ports[b.port].point, port.point):
+            continue  # a storm lies between its berth and the loading port
         home = "" if b.port == site.port else sea.ports[b.port].name_vi
         cap = (b.payload_kg, b.deck_m3, b.speed_kmh)
         boats.append(Boat(key, b.depot, *cap, ready, home, round(approach, 1)))

@@ -5,7 +5,6 @@ Travel time is derived, never stored: length / speed(road class, terrain)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 
 from .errors import GraphDataError
 from .geometry import Point, Province, SpecialZone, Territory
+from .places import read_rows
 from .sea import EMPTY_SEA, SeaLayer, load_sea_layer
 from .sea import FILES as SEA_FILES
 
@@ -50,10 +50,9 @@ class Edge:
     road_class: str
     terrain: str
     length_km: float
-    #: "road", "access" (a port's access road) or "ferry" (a vehicle ferry link)
+    #: "road", "access" (a port's access road) or "ferry" (a vehicle ferry link, timed
+    #: by its link in `RoadGraph.sea`, not by a speed)
     mode: str = "road"
-    #: a ferry's crossing plus its wait in operating hours; None for roads
-    minutes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,6 @@ class RoadGraph:
         for edge in self.edges.values():
             g.add_edge(edge.u, edge.v, key=edge.id)
         return g
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
 def _multipolygon(feature: dict[str, Any], path: Path) -> MultiPolygon:
@@ -200,9 +194,7 @@ def _add_ports(
             _check_edge(edge, edges, nodes, speeds)
             edges[edge.id] = edge
     for f in sea.ferries.values():
-        edge = Edge(
-            f.id, f.from_port, f.to_port, f.name_vi, "ferry", "sea", f.km, "ferry", f.minutes()
-        )
+        edge = Edge(f.id, f.from_port, f.to_port, f.name_vi, "ferry", "sea", f.km, "ferry")
         if edge.id in edges:
             raise GraphDataError(f"ferry link {f.id} has the id of a road edge")
         edges[edge.id] = edge
@@ -211,7 +203,7 @@ def _add_ports(
 def _load_nodes(path: Path) -> dict[str, Node]:
     """Nodes by id, ids unique (`validate` checks that each is inside Vietnam)."""
     nodes: dict[str, Node] = {}
-    for r in _read(path):
+    for r in read_rows(path):
         node = Node(
             r["node_id"],
             r["name_vi"],
@@ -231,7 +223,7 @@ def _load_speeds(path: Path) -> tuple[dict[tuple[str, str], float], float]:
     """Speed per (road class, terrain), and the off-road speed (15 km/h unless given)."""
     speeds: dict[tuple[str, str], float] = {}
     offroad = 15.0
-    for r in _read(path):
+    for r in read_rows(path):
         if r["road_class"] == "offroad":
             offroad = float(r["speed_kmh"])
         else:
@@ -244,7 +236,7 @@ def _load_edges(
 ) -> dict[str, Edge]:
     """Edges by id, each checked against the nodes and speeds already loaded."""
     edges: dict[str, Edge] = {}
-    for r in _read(path):
+    for r in read_rows(path):
         edge = Edge(
             r["edge_id"],
             r["from_node"],

@@ -19,7 +19,8 @@ class Place:
     detail: str = ""
 
 
-def _read(path: Path) -> list[dict[str, str]]:
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """A data file's rows, every value stripped (an empty field is "")."""
     with path.open(newline="", encoding="utf-8") as fh:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
@@ -34,7 +35,7 @@ def load_province_centres(data_dir: Path) -> list[Place]:
             "province",
             r["centre_name"],
         )
-        for r in _read(data_dir / "provinces.csv")
+        for r in read_rows(data_dir / "provinces.csv")
     ]
 
 
@@ -51,5 +52,5 @@ def load_hazard_sources(data_dir: Path) -> list[Place]:
             r["category"],
             r["hazard_type"],
         )
-        for r in _read(path)
+        for r in read_rows(path)
     ]

@@ -8,13 +8,13 @@ great-circle distance x SEA_DETOUR at the boat's speed."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GraphDataError
 from .geometry import Point, haversine_km
+from .places import read_rows
 
 FILES = ("ports.csv", "ferry_links.csv", "boats.csv")
 #: A sea leg is the straight line from port to point, lengthened this much for the way
@@ -110,11 +110,6 @@ class SeaLayer:
 EMPTY_SEA = SeaLayer({}, {}, {})
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
-
-
 def _positive(value: str, what: str) -> float:
     try:
         number = float(value)
@@ -138,7 +133,7 @@ def load_sea_layer(data_dir: Path) -> SeaLayer:
     ports = {p.id: p for p in _ports(data_dir / "ports.csv")}
     ferries: dict[str, FerryLink] = {}
     path = data_dir / "ferry_links.csv"
-    for r in _read(path) if path.exists() else []:
+    for r in read_rows(path) if path.exists() else []:
         link = FerryLink(
             r["link_id"],
             r["from_port"],
@@ -163,7 +158,7 @@ def load_sea_layer(data_dir: Path) -> SeaLayer:
 
 def _ports(path: Path) -> list[Port]:
     out: list[Port] = []
-    for r in _read(path) if path.exists() else []:
+    for r in read_rows(path) if path.exists() else []:
         node = r["road_node"] or None
         port = Port(
             r["port_id"],
@@ -186,7 +181,7 @@ def _ports(path: Path) -> list[Port]:
 
 def _boats(path: Path, ports: dict[str, Port]) -> dict[str, Boat]:
     boats: dict[str, Boat] = {}
-    for r in _read(path) if path.exists() else []:
+    for r in read_rows(path) if path.exists() else []:
         boat = Boat(
             r["boat_id"],
             r["name_vi"],

@@ -1,8 +1,9 @@
 """The sea leg of a plan: goods the trucks land at a port go aboard boats and sail to
 the site. The goods waiting longest go on the boat that lands them soonest (a fast boat
 back soon beats a slow one idle now), with everything else landed by the time it leaves
-that fits, the most urgent first; a boat's round trip is loading, the crossing,
-unloading and the way back."""
+that fits, the most priority weight per share of the hold first; a boat's round trip is
+loading, the crossing, unloading and the way back. The allocation sends to sea only
+what some boat can take aboard (`SeaLeg.carries`)."""
 
 from __future__ import annotations
 
@@ -39,12 +40,10 @@ def ship(
     params: DispatchParams,
     parcels: list[Parcel],
     delivered_at: dict[int, tuple[int, str]],
-) -> tuple[list[VehicleRoute], dict[int, list[Shipped]], dict[int, list[tuple[Assignment, int]]]]:
-    """Boat routes, what each parcel bound for sea lands on site and when, and the
-    units no boat can carry (a unit heavier or bulkier than every boat)."""
+) -> tuple[list[VehicleRoute], dict[int, list[Shipped]]]:
+    """Boat routes, and what each parcel bound for sea lands on site and when."""
     routes: list[VehicleRoute] = []
     shipped: dict[int, list[Shipped]] = defaultdict(list)
-    stranded: dict[int, list[tuple[Assignment, int]]] = defaultdict(list)
     for inc in problem.incidents:
         if inc.sea is None:
             continue
@@ -55,7 +54,7 @@ def ship(
             for a, q in p.lines
         ]
         waiting.sort(key=lambda w: (w.ready, -w.assignment.line.weight, w.parcel))
-        trips = _sail(problem, params, inc.sea, waiting, stranded)
+        trips = _sail(problem, params, inc.sea, waiting)
         for boat, boat_trips in trips.items():
             routes.append(_route(problem, params, inc.location, inc.sea, boat, boat_trips))
             for trip in boat_trips:
@@ -63,7 +62,7 @@ def ship(
                 landed += params.unload_seconds
                 for parcel, a, units, truck in trip.cargo:
                     shipped[parcel].append((a, units, landed, truck))
-    return routes, shipped, stranded
+    return routes, shipped
 
 
 def _sail(
@@ -71,7 +70,6 @@ def _sail(
     params: DispatchParams,
     sea: SeaLeg,
     waiting: list[_Waiting],
-    stranded: dict[int, list[tuple[Assignment, int]]],
 ) -> dict[Boat, list[_Trip]]:
     free = {b: b.available_from for b in sea.boats}
     trips: dict[Boat, list[_Trip]] = defaultdict(list)
@@ -83,10 +81,7 @@ def _sail(
             for b in sea.boats
             if spec.unit_weight_kg <= b.capacity_kg and spec.unit_volume_m3 <= b.capacity_m3
         ]
-        if not able:
-            stranded[head.parcel].append((head.assignment, head.units))
-            waiting.pop(0)
-            continue
+        assert able, f"no boat can carry {head.assignment.item}: the allocation sent it"
         # the boat that lands the most urgent waiting goods first, not merely the first free
         boat = min(able, key=lambda b: (max(free[b], head.ready) + sea.sail_seconds(b), b.id))
         trip = _Trip(max(free[boat], head.ready))

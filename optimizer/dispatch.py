@@ -88,7 +88,7 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
     if not result.feasible or (parcels and not trucks):
         notes.append("the routing search found no solution: every parcel is reported unmet")
     routes, delivered_at = vehicle_routes(problem, params, parcels, fleet, _ok(result))
-    boats, shipped, stranded = ship(problem, params, parcels, delivered_at)
+    boats, shipped = ship(problem, params, parcels, delivered_at)
     routes += boats
     tally = Tally.start(problem, params, bounds)
     unmet: list[Unmet] = []
@@ -97,9 +97,6 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
         at_sea = problem.incident(parcels[i].incident).sea is not None
         for a, qty, at, vehicle in shipped.get(i, []):
             tally.deliver(a, qty, at, vehicle)
-        for a, qty in stranded.get(i, []):
-            reason = f"no boat can carry a unit of {problem.items[a.item].name}"
-            unmet.append(Unmet(a.line.incident, a.line.item, qty, reason))
         for a, qty in parcels[i].lines:
             if arrival is not None:
                 if not at_sea:

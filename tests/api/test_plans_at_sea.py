@@ -36,9 +36,8 @@ def plan(api: Api, incident: int) -> dict[str, Any]:
 
 def close_sea(api: Api, centre: tuple[float, float], radius_km: float, reason: str) -> None:
     body = {"kind": "sea", "centre": list(centre), "radius_km": radius_km, "reason": reason}
-    resp = api.client.post(
-        "/network/closures", json=body, headers={"Idempotency-Key": "storm-0001"}
-    )
+    key = f"storm-{centre[0]}-{centre[1]}"
+    resp = api.client.post("/network/closures", json=body, headers={"Idempotency-Key": key})
     assert resp.status_code == 201, resp.text
 
 
@@ -140,3 +139,14 @@ def test_a_storm_off_dung_quat_keeps_the_boats_in_port_and_says_so(api: Api) -> 
     for unmet in body["unmet"]:
         assert unmet["reason"].startswith("the sea is closed between Cảng Dung Quất")
         assert "áp thấp nhiệt đới" in unmet["reason"]
+
+
+def test_boats_a_storm_keeps_from_the_loading_port_are_not_sent(api: Api) -> None:
+    clear = plan(api, declare(api, "oil_spill_water", "national", DUNG_QUAT_OFFSHORE))
+    assert any("/boat/B-DNG-" in r["vehicle"] for r in boats(clear))  # Đà Nẵng's join
+    # a storm across the course from Đà Nẵng to Dung Quất, clear of the site's own
+    close_sea(api, (15.8, 108.48), 15, "dông lốc")
+    body = plan(api, declare(api, "oil_spill_water", "national", DUNG_QUAT_OFFSHORE))
+    sailing = {r["vehicle"] for r in boats(body)}
+    assert sailing and not any("/boat/B-DNG-" in v for v in sailing)
+    assert any(v.endswith("/boat/B-QNG-1") for v in sailing)

@@ -160,7 +160,8 @@ def test_each_vehicle_ferry_is_an_edge_of_mode_ferry_between_its_two_ports(
         assert edge.mode == "ferry"
         assert {edge.u, edge.v} == {r["from_port"], r["to_port"]}
         assert edge.length_km == float(r["km"])
-        assert edge.minutes == float(r["crossing_min"]) + float(r["wait_min"])
+        minutes = float(r["crossing_min"]) + float(r["wait_min"])
+        assert graph.edge_seconds(edge) == pytest.approx(minutes * 60)
 
 
 def test_every_island_a_ferry_serves_is_reached_from_ha_noi_across_a_ferry(
@@ -476,3 +477,10 @@ def test_sea_files_naming_what_does_not_exist_are_refused_when_the_graph_loads(
 
     with pytest.raises(GraphDataError, match=words):
         load_road_graph(data_copy)
+
+
+def test_every_boat_is_called_up_through_a_depot_of_the_data() -> None:
+    """Plans store a boat's route under its depot, so a boat naming no depot could
+    never be stored."""
+    depots = {r["code"] for r in rows("depots.csv")}
+    assert {r["boat_id"]: r["depot"] for r in rows("boats.csv") if r["depot"] not in depots} == {}
