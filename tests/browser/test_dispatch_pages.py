@@ -50,6 +50,25 @@ def _posts(page: Page, fragment: str) -> list[str]:
     return seen
 
 
+def _declared_and_planned(live_server: LiveServer, point: tuple[float, float]) -> tuple[int, int]:
+    """A provincial chemical release declared at `point` and its draft plan, through the
+    API as an officer: (incident id, plan id)."""
+    with live_server.client(OFFICER) as client:
+        body = {
+            "incident_type": "chemical_release",
+            "level": "provincial",
+            "location": {"lat": point[0], "lon": point[1]},
+            "template": "chemical_release.provincial",
+        }
+        made = client.post("/incidents", json=body, headers={"Idempotency-Key": str(uuid4())})
+        assert made.status_code == 201, made.text
+        incident = int(made.json()["id"])
+        key = {"Idempotency-Key": str(uuid4())}
+        plan = client.post(f"/incidents/{incident}/dispatch-plans", json={}, headers=key)
+        assert plan.status_code in (200, 201), plan.text
+        return incident, int(plan.json()["id"])
+
+
 def _open_dispatch(page: Page, live_server: LiveServer) -> None:
     log_in(page, live_server, OFFICER)
     page.goto(live_server.url("/#/dispatch"))
@@ -184,20 +203,8 @@ def test_a_viewer_sees_no_declare_button(
 def test_an_officer_dispatches_and_then_delivers_a_confirmed_plan_from_its_page(
     live_server: LiveServer, new_page: NewPage, page_watch: PageWatch
 ) -> None:
+    incident, plan_id = _declared_and_planned(live_server, (21.03, 105.85))
     with live_server.client(OFFICER) as client:
-        body = {
-            "incident_type": "chemical_release",
-            "level": "provincial",
-            "location": {"lat": 21.03, "lon": 105.85},
-            "template": "chemical_release.provincial",
-        }
-        made = client.post("/incidents", json=body, headers={"Idempotency-Key": str(uuid4())})
-        assert made.status_code == 201, made.text
-        incident = made.json()["id"]
-        key = {"Idempotency-Key": str(uuid4())}
-        plan = client.post(f"/incidents/{incident}/dispatch-plans", json={}, headers=key)
-        assert plan.status_code in (200, 201), plan.text
-        plan_id = plan.json()["id"]
         key = {"Idempotency-Key": str(uuid4())}
         confirmed = client.post(f"/dispatch-plans/{plan_id}/confirm", headers=key)
         assert confirmed.status_code == 200, confirmed.text
@@ -221,17 +228,7 @@ def test_an_officer_dispatches_and_then_delivers_a_confirmed_plan_from_its_page(
 def test_a_phu_quoc_plan_shows_each_truck_crossing_on_the_ferry(
     live_server: LiveServer, new_page: NewPage, page_watch: PageWatch
 ) -> None:
-    with live_server.client(OFFICER) as client:
-        body = {
-            "incident_type": "chemical_release",
-            "level": "provincial",
-            "location": {"lat": 10.2, "lon": 103.97},
-        }
-        made = client.post("/incidents", json=body)
-        assert made.status_code == 201, made.text
-        incident_id = made.json()["id"]
-        planned = client.post(f"/incidents/{incident_id}/dispatch-plans", json={})
-        assert planned.status_code == 201, planned.text
+    incident_id, _plan = _declared_and_planned(live_server, (10.2, 103.97))
     page = new_page()
     log_in(page, live_server, OFFICER)
     page.goto(live_server.url(f"/#/dispatch?incident={incident_id}"))
