@@ -396,3 +396,5 @@ class MethodOutcome:
     iterations: int
     message: str
     log: list[str]
+    #: the objective at `x`, when the method has already solved every scenario there
+    value: float | None = None

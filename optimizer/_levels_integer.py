@@ -1,8 +1,8 @@
 """Integer levels from the decomposition's LP relaxation: round down (which keeps every
 first-stage limit, their coefficients being >= 0), put back units where the recourse's
-subgradient says they pay most, and, while the gap to the relaxation's bound is above the
-target, continue the decomposition with an integer master (whose bound is the integer
-problem's)."""
+subgradient says they pay most, polish them on the master's cuts (`_levels_polish`), and,
+while the gap to the relaxation's bound is above the target, continue the decomposition with
+an integer master (whose bound is the integer problem's)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._levels_data import FirstStage, FloatArray, relative_gap, sum_by
+from ._levels_polish import polish
 from ._levels_recourse import RecourseSolution
 
 if TYPE_CHECKING:
@@ -38,13 +39,14 @@ def finish_integer(run: Decomposition) -> str:
         if nxt is x:
             break
         x = nxt
+    x = polish(run, x)
     run.log.append(f"rounded and repaired: {run.upper:.8g}, bound {run.lower:.8g}")
     run.report(run.log[-1], 0.0)
     if relative_gap(run.upper, run.lower) <= run.params.gap or run.time_left() <= 0:
         return ""
-    if run.last is not None:
-        pruned = run.master.prune(run.last)
-        run.log.append(f"{pruned} cuts slack at the relaxation's optimum dropped")
+    # every cut stays: those the polish made at whole levels near the best are the ones the
+    # integer master needs (measured on the format's instances, dropping the cuts slack at
+    # the relaxation's optimum, as before the polish, made two of six 3-5x slower)
     run.master.make_integer()
     return run.loop(run.params.gap, "integer")
 

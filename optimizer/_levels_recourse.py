@@ -10,11 +10,15 @@ transportation problem: all of a chunk's such groups form one block-diagonal LP 
 kept between calls so that a new `x` only changes row bounds and the solve warm-starts.
 
 `Chunk` is plain arrays and `solve_chunk` a module-level function, so a chunk can be
-pickled to a worker process or a Dask worker."""
+pickled to a worker process or a Dask worker. In this process the chunks run on threads, one
+per core: HiGHS and numpy release the GIL while they work, so two cores solve two chunks at
+once."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,9 +281,29 @@ class RecourseSolution:
     line_unmet: FloatArray
 
 
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _threads() -> ThreadPoolExecutor:
+    """One pool for the process, a thread per core: every chunk's LP is its own HiGHS."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="recourse")
+    return _POOL
+
+
+def _forget_pool() -> None:
+    """A forked child inherits the pool but not its threads: it starts its own."""
+    global _POOL
+    _POOL = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 class Recourse:
     """Every scenario's second stage at given levels, chunk by chunk, in this process (each
-    chunk's LP kept warm) or through `map_fn`."""
+    chunk's LP kept warm, the chunks on threads) or through `map_fn`."""
 
     def __init__(
         self,
@@ -302,7 +326,7 @@ class Recourse:
         else:
             if self._solvers is None:
                 self._solvers = [LpSolver(chunk.lp) for chunk, _ in self.parts]
-            sols = [solve_chunk(t, s) for t, s in zip(tasks, self._solvers, strict=True)]
+            sols = list(_threads().map(solve_chunk, tasks, self._solvers))
         return self._assemble(sols, detail)
 
     def _assemble(self, sols: list[ChunkSolution], detail: bool) -> RecourseSolution:

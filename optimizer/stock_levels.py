@@ -43,7 +43,8 @@ __all__ = ["MapFn", "Progress", "evaluate_levels", "solve_stock_levels"]
 Progress = Callable[[float, str], None]
 
 #: The decomposition's scenario subproblems go out in pieces of about this many scenarios,
-#: at most this many pieces (and at least one per worker).
+#: at most this many pieces, and at least one per worker and two (in this process the pieces
+#: run on a thread per core, so two pieces use both of this machine's cores).
 SCENARIOS_PER_CHUNK = 125
 MAX_CHUNKS = 16
 #: "auto" decomposes above this many scenarios. Measured (2 shared cores): on seeded-like
@@ -96,7 +97,7 @@ def solve_stock_levels(
 def chunks_for(n_scenarios: int, workers: int = 1) -> int:
     """Pieces the scenarios are cut into: from the problem and the parameters only, not from
     whether a map is given, so that the same parameters cut the same LPs."""
-    return max(workers, min(MAX_CHUNKS, n_scenarios // SCENARIOS_PER_CHUNK), 1)
+    return max(workers, min(MAX_CHUNKS, n_scenarios // SCENARIOS_PER_CHUNK), min(2, n_scenarios), 1)
 
 
 def _method(problem: LevelsProblem, params: LevelsParams) -> str:
@@ -159,8 +160,11 @@ def _result(
         return _failed(found.status, method, found.message, clock)
     first = data.first
     x = _clean(data, found.x)
-    expected = float(data.second.prob[data.second.group_scen] @ recourse.solve(x).group_value)
-    objective = first.cost(x) + expected
+    if found.value is not None and np.array_equal(x, found.x):
+        objective = found.value
+    else:
+        weights = data.second.prob[data.second.group_scen]
+        objective = first.cost(x) + float(weights @ recourse.solve(x).group_value)
     bound = min(found.bound, objective)
     gap = relative_gap(objective, bound)
     status: LevelsStatus = "optimal" if gap <= params.gap + 1e-12 else "feasible"
@@ -186,10 +190,13 @@ def _result(
 
 
 def _clean(data: LevelsData, x: FloatArray) -> FloatArray:
-    """Within the cells' bounds, whole numbers when levels are integer."""
+    """Within the cells' bounds, whole numbers when levels are integer; a continuous level
+    within 1e-9 of a whole number is that number (a solver's 7e-15 is no stock, and would
+    spend a zero budget)."""
     c = data.first.cells
     x = np.clip(x, c.lower, c.upper)
-    return np.round(x) if data.first.integer else x
+    whole = np.round(x)
+    return whole if data.first.integer else np.where(np.abs(x - whole) < 1e-9, whole, x)
 
 
 def evaluate_levels(

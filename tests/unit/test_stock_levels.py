@@ -113,7 +113,9 @@ def test_levels_never_exceed_what_a_depot_may_store(method: str, integer: bool) 
     assert levels[("D0", "KIT")] == pytest.approx(6.0 if integer else 6.4)
     assert levels[("D1", "KIT")] == pytest.approx(4.0 if integer else 4.5)
     assert levels[("D2", "KIT")] == pytest.approx(2.0 if integer else 2.5)
-    assert levels[("D2", "COLD")] == pytest.approx(1.0 if integer else 1.5)
+    # D1 stores COLD without limit and ships it cheaper, so D2's COLD is free to be anything
+    # up to its limit: every such choice is optimal
+    assert levels[("D2", "COLD")] <= (1.0 if integer else 1.5) + 1e-9
     assert close(result.objective, objective(problem, levels))
 
 
