@@ -34,8 +34,7 @@ from optimizer import (
 )
 from optimizer.dispatch_model import VehicleRoute
 
-from .dispatch_sea import cut_off, sea_leg, stop_legs
-from .timefmt import to_local
+from .dispatch_sea import cut_off, ferry_hours, sea_leg, stop_legs
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,8 @@ class SiteMap:
 
     sites: tuple[Site, ...]
     node_ids: tuple[str, ...]
+    #: the ferry links the plan meets outside their hours (`dispatch_sea.ferry_hours`)
+    after_hours: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=8)
@@ -69,7 +70,9 @@ def build_problem(
     site at sea is served from, and the point at sea last). With closures in force, the
     open-road times come along to tell what the closures cost."""
     sites, names, at_sea = _sites(snapshot, road)
-    timed = replace(overlay, after_hours=road.graph.sea.after_hours(to_local(snapshot.t0).time()))
+    depots = [d.node_id for d in snapshot.depots]
+    points = [(inc.lat, inc.lon) for inc in snapshot.incidents]
+    timed = replace(overlay, after_hours=ferry_hours(road, overlay, depots, points, snapshot.t0))
     matrix = road.site_matrix(sites, timed)
     open_seconds = None
     if overlay.key() != NO_OVERLAY.key():
@@ -106,7 +109,7 @@ def build_problem(
         incidents,
         open_seconds,
     )
-    return problem, SiteMap(tuple(sites), tuple(matrix.sources))
+    return problem, SiteMap(tuple(sites), tuple(matrix.sources), timed.after_hours)
 
 
 def _sites(
@@ -212,7 +215,7 @@ def to_record(
     def at(seconds: int) -> dt.datetime:
         return t0 + dt.timedelta(seconds=seconds)
 
-    timed = replace(overlay, after_hours=road.graph.sea.after_hours(to_local(t0).time()))
+    timed = replace(overlay, after_hours=sites.after_hours)
 
     return NewPlan(
         incident_ids=incident_ids,

@@ -4,20 +4,68 @@ ferry hours by the clock in Vietnam, and each stop's legs by mode for the plan r
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from inventory.snapshot import DispatchSnapshot
 from network import Overlay, RoadRouter, SeaSite, Site, Snap
-from network.geometry import haversine_km
+from network.geometry import Point, haversine_km
 from network.sea import TRANSFER_SECONDS
-from optimizer import Boat, SeaLeg
+from optimizer import Boat, DispatchParams, SeaLeg
 from optimizer.dispatch_model import Stop
+
+from .timefmt import to_local
 
 #: boats berthed at other ports join a sea leg if they can reach its port within this
 #: (planning assumption, data/README.md)
 APPROACH_S = 12 * 3600
-#: ferries whose ports lie this close to a site cut off are named in its reason
+#: ferries whose ports lie this close to a site cut off are named in its reason, and are
+#: the ones whose hours are judged when the trucks get there
 FERRY_NEAR_KM = 200.0
+#: loading at a depot before a truck leaves (the plans' default)
+LOAD_S = DispatchParams().load_seconds
+
+
+def ferry_hours(
+    road: RoadRouter,
+    overlay: Overlay,
+    depot_nodes: Sequence[str],
+    points: Sequence[Point],
+    t0: dt.datetime,
+) -> frozenset[str]:
+    """The ferry links out of their hours when trucks get there: a link near an incident is
+    judged at t0 plus loading plus the fastest drive from any depot to either of its ports,
+    not at t0 (a plan made at 16:30 whose first truck reaches Hà Tiên at 19:00 meets the
+    after-hours call-out, not the timetable that ends at 18:00). Later trucks are judged by
+    the first one's time; the other links by t0."""
+    sea = road.graph.sea
+    at_t0 = sea.after_hours(to_local(t0).time())
+    near = [
+        f
+        for f in sea.ferries.values()
+        if any(
+            min(haversine_km(sea.ports[port].point, p) for port in (f.from_port, f.to_port))
+            <= FERRY_NEAR_KM
+            for p in points
+        )
+    ]
+    ends = sorted({p for f in near for p in (f.from_port, f.to_port) if p in road.graph.nodes})
+    if not ends or not depot_nodes:
+        return at_t0
+    drive = road.matrix(sorted(set(depot_nodes)), ends, replace(overlay, after_hours=at_t0))
+    reach: dict[str, int] = {}
+    for j, port in enumerate(ends):
+        times = [t for row in drive.seconds if (t := row[j]) is not None]
+        if times:
+            reach[port] = min(times)
+    out = set(at_t0) - {f.id for f in near}
+    for f in near:
+        first = min((reach[p] for p in (f.from_port, f.to_port) if p in reach), default=0)
+        if not f.in_hours(to_local(t0 + dt.timedelta(seconds=LOAD_S + first)).time()):
+            out.add(f.id)
+    return frozenset(out)
 
 
 def cut_off(road: RoadRouter, overlay: Overlay, site: Site) -> str:
