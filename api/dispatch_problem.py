@@ -34,7 +34,7 @@ from optimizer import (
 )
 from optimizer.dispatch_model import VehicleRoute
 
-from .dispatch_sea import cut_off, ferry_hours, sea_leg, stop_legs
+from .dispatch_sea import cut_off, ferry_waits, sea_leg, stop_legs
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,9 @@ class SiteMap:
 
     sites: tuple[Site, ...]
     node_ids: tuple[str, ...]
-    #: the ferry links the plan meets outside their hours (`dispatch_sea.ferry_hours`)
-    after_hours: frozenset[str] = frozenset()
+    #: the ferry links' waits where the plan meets them outside their hours
+    #: (`dispatch_sea.ferry_waits`)
+    ferry_waits: tuple[tuple[str, float], ...] = ()
 
 
 @functools.lru_cache(maxsize=8)
@@ -72,11 +73,11 @@ def build_problem(
     sites, names, at_sea = _sites(snapshot, road)
     depots = [d.node_id for d in snapshot.depots]
     points = [(inc.lat, inc.lon) for inc in snapshot.incidents]
-    timed = replace(overlay, after_hours=ferry_hours(road, overlay, depots, points, snapshot.t0))
+    timed = replace(overlay, ferry_waits=ferry_waits(road, overlay, depots, points, snapshot.t0))
     matrix = road.site_matrix(sites, timed)
     open_seconds = None
     if overlay.key() != NO_OVERLAY.key():
-        open_matrix = road.site_matrix(sites, replace(NO_OVERLAY, after_hours=timed.after_hours))
+        open_matrix = road.site_matrix(sites, replace(NO_OVERLAY, ferry_waits=timed.ferry_waits))
         open_seconds = tuple(tuple(r) for r in open_matrix.seconds)
     items = {
         i.code: ItemSpec(i.code, i.name, i.unit_weight_kg, i.unit_volume_m3, i.substitutes)
@@ -109,7 +110,7 @@ def build_problem(
         incidents,
         open_seconds,
     )
-    return problem, SiteMap(tuple(sites), tuple(matrix.sources), timed.after_hours)
+    return problem, SiteMap(tuple(sites), tuple(matrix.sources), timed.ferry_waits)
 
 
 def _sites(
@@ -215,7 +216,7 @@ def to_record(
     def at(seconds: int) -> dt.datetime:
         return t0 + dt.timedelta(seconds=seconds)
 
-    timed = replace(overlay, after_hours=sites.after_hours)
+    timed = replace(overlay, ferry_waits=sites.ferry_waits)
 
     return NewPlan(
         incident_ids=incident_ids,

@@ -28,20 +28,21 @@ FERRY_NEAR_KM = 200.0
 LOAD_S = DispatchParams().load_seconds
 
 
-def ferry_hours(
+def ferry_waits(
     road: RoadRouter,
     overlay: Overlay,
     depot_nodes: Sequence[str],
     points: Sequence[Point],
     t0: dt.datetime,
-) -> frozenset[str]:
-    """The ferry links out of their hours when trucks get there: a link near an incident is
-    judged at t0 plus loading plus the fastest drive from any depot to either of its ports,
-    not at t0 (a plan made at 16:30 whose first truck reaches Hà Tiên at 19:00 meets the
-    after-hours call-out, not the timetable that ends at 18:00). Later trucks are judged by
-    the first one's time; the other links by t0."""
+) -> tuple[tuple[str, float], ...]:
+    """Each ferry link's wait when trucks get there (`FerryLink.wait_at`), where it is not
+    the in-hours average: a link near an incident is judged at t0 plus loading plus the
+    fastest drive from any depot to either of its ports, not at t0 (a plan made at 16:30
+    whose first truck reaches Hà Tiên at 19:00 meets the after-hours call-out, not the
+    timetable that ends at 18:00). Later trucks are judged by the first one's time; the other
+    links by t0."""
     sea = road.graph.sea
-    at_t0 = sea.after_hours(to_local(t0).time())
+    at_t0 = sea.waits(to_local(t0).time())
     near = [
         f
         for f in sea.ferries.values()
@@ -54,18 +55,20 @@ def ferry_hours(
     ends = sorted({p for f in near for p in (f.from_port, f.to_port) if p in road.graph.nodes})
     if not ends or not depot_nodes:
         return at_t0
-    drive = road.matrix(sorted(set(depot_nodes)), ends, replace(overlay, after_hours=at_t0))
+    drive = road.matrix(sorted(set(depot_nodes)), ends, replace(overlay, ferry_waits=at_t0))
     reach: dict[str, int] = {}
     for j, port in enumerate(ends):
         times = [t for row in drive.seconds if (t := row[j]) is not None]
         if times:
             reach[port] = min(times)
-    out = set(at_t0) - {f.id for f in near}
+    near_ids = {f.id for f in near}
+    out = {link: wait for link, wait in at_t0 if link not in near_ids}
     for f in near:
         first = min((reach[p] for p in (f.from_port, f.to_port) if p in reach), default=0)
-        if not f.in_hours(to_local(t0 + dt.timedelta(seconds=LOAD_S + first)).time()):
-            out.add(f.id)
-    return frozenset(out)
+        wait = f.wait_at(to_local(t0 + dt.timedelta(seconds=LOAD_S + first)).time())
+        if wait != f.wait_min:
+            out[f.id] = wait
+    return tuple(sorted(out.items()))
 
 
 def cut_off(road: RoadRouter, overlay: Overlay, site: Site) -> str:

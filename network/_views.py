@@ -76,6 +76,7 @@ class _View:
             self.raw.add_node(node_id)
             if node_id not in self.in_zone:
                 self.safe.add_node(node_id)
+        waits = dict(overlay.ferry_waits)
         for edge in graph.edges.values():
             if edge.id in closed_edges or edge.u in closed_nodes or edge.v in closed_nodes:
                 continue
@@ -83,8 +84,7 @@ class _View:
             a, b = graph.nodes[edge.u].point, graph.nodes[edge.v].point
             if edge.mode == "ferry" and overlay.sea_closed(a, b) is not None:
                 continue
-            late = edge.id in overlay.after_hours
-            seconds = graph.edge_seconds(edge, factor, after_hours=late)
+            seconds = graph.edge_seconds(edge, factor, wait_min=waits.get(edge.id))
             self._add(self.raw, edge.u, edge.v, seconds, edge.id, edge.length_km * 1000)
             if edge.u in self.in_zone or edge.v in self.in_zone:
                 continue

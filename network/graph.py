@@ -68,11 +68,14 @@ class RoadGraph:
     special_zones: tuple[SpecialZone, ...] = ()
     sea: SeaLayer = EMPTY_SEA
 
-    def edge_seconds(self, edge: Edge, factor: float = 1.0, *, after_hours: bool = False) -> float:
-        """A road's length at its speed; a ferry's crossing and wait (a slow-down on a
-        ferry is a longer wait, so the factor applies to the whole)."""
+    def edge_seconds(
+        self, edge: Edge, factor: float = 1.0, *, wait_min: float | None = None
+    ) -> float:
+        """A road's length at its speed; a ferry's crossing and wait (`wait_min`, else its
+        in-hours average; a slow-down on a ferry is a longer wait, so the factor applies to
+        the whole)."""
         if edge.mode == "ferry":
-            return self.sea.ferries[edge.id].minutes(after_hours=after_hours) * 60 / factor
+            return self.sea.ferries[edge.id].minutes(wait_min) * 60 / factor
         return edge.length_km / (self.speeds_kmh[(edge.road_class, edge.terrain)] * factor) * 3600
 
     @cached_property

@@ -158,13 +158,14 @@ def _simple_polygon(points: tuple[Point, ...]) -> Polygon:
 @dataclass(frozen=True)
 class Overlay:
     """Closures and hazard zones; `seas`: areas where a storm closes the sea (no ferry
-    crosses, no boat sails through them); `after_hours`: ferry links outside their
-    operating hours, which sail on requisition after a longer call-out."""
+    crosses, no boat sails through them); `ferry_waits`: (link, minutes) for ferry links
+    whose wait is not their in-hours average (outside their hours: the call-out, or the
+    wait for the first boat)."""
 
     closures: tuple[Closure, ...] = ()
     zones: tuple[HazardZone, ...] = ()
     seas: tuple[HazardZone, ...] = ()
-    after_hours: frozenset[str] = frozenset()
+    ferry_waits: tuple[tuple[str, float], ...] = ()
     _key: str = field(default="", compare=False, repr=False)
 
     def sea_closed(self, a: Point, b: Point) -> HazardZone | None:
@@ -180,7 +181,11 @@ class Overlay:
                 ),
                 "z": sorted(_zone_key(z) for z in self.zones),
                 **({"s": sorted(_zone_key(z) for z in self.seas)} if self.seas else {}),
-                **({"h": sorted(self.after_hours)} if self.after_hours else {}),
+                **(
+                    {"w": sorted([i, round(w, 3)] for i, w in self.ferry_waits)}
+                    if self.ferry_waits
+                    else {}
+                ),
             },
             sort_keys=True,
         )

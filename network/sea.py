@@ -65,8 +65,20 @@ class FerryLink:
     def in_hours(self, local: dt.time) -> bool:
         return self.first_departure <= local <= self.last_departure
 
-    def minutes(self, *, after_hours: bool = False) -> float:
-        return self.crossing_min + (self.after_hours_wait_min if after_hours else self.wait_min)
+    def wait_at(self, local: dt.time) -> float:
+        """Minutes from reaching the terminal at this local time to sailing: the average
+        wait in hours; outside them the call-out, or the wait for the first boat where that
+        comes sooner (a truck at Rạch Giá at 05:00 takes the 06:00 boat)."""
+        if self.in_hours(local):
+            return self.wait_min
+        now = local.hour * 60 + local.minute + local.second / 60
+        first = self.first_departure.hour * 60 + self.first_departure.minute
+        until_first = (first - now) % (24 * 60)
+        return min(self.after_hours_wait_min, until_first + self.wait_min)
+
+    def minutes(self, wait_min: float | None = None) -> float:
+        """The crossing and the wait: `wait_min`, or the average wait in hours."""
+        return self.crossing_min + (self.wait_min if wait_min is None else wait_min)
 
 
 @dataclass(frozen=True)
@@ -99,9 +111,14 @@ class SeaLayer:
         """The sailing distance from a port to a point."""
         return haversine_km(self.ports[port].point, p) * SEA_DETOUR
 
-    def after_hours(self, local: dt.time) -> frozenset[str]:
-        """The ferry links outside their operating hours at this local time."""
-        return frozenset(f.id for f in self.ferries.values() if not f.in_hours(local))
+    def waits(self, local: dt.time) -> tuple[tuple[str, float], ...]:
+        """(link, minutes) for each ferry link whose wait at this local time is not its
+        in-hours average (`FerryLink.wait_at`), by link id."""
+        return tuple(
+            sorted(
+                (f.id, w) for f in self.ferries.values() if (w := f.wait_at(local)) != f.wait_min
+            )
+        )
 
     def boats_at(self, port: str) -> list[Boat]:
         return sorted((b for b in self.boats.values() if b.port == port), key=lambda b: b.id)

@@ -1,6 +1,7 @@
-"""Ferry hours judged when the trucks get to the ferry, not when the plan is made: a plan
+"""Ferry waits judged when the trucks get to the ferry, not when the plan is made: a plan
 made late in the afternoon whose trucks reach the terminal after its last departure waits
-for the after-hours call-out, and one made before dawn meets the morning timetable."""
+for the after-hours call-out; one whose trucks get there just before the first boat waits
+for that boat, not for a call-out."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from api.dispatch_sea import LOAD_S, ferry_hours
+from api.dispatch_sea import LOAD_S, ferry_waits
 from network import NO_OVERLAY, RoadRouter, load_road_graph
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -35,19 +36,33 @@ def first_truck(router: RoadRouter, depot: str, port: str, t0: dt.datetime) -> d
     return (t0 + dt.timedelta(seconds=LOAD_S + drive)).astimezone(VN).time()
 
 
+def local(t0: dt.datetime) -> dt.time:
+    return t0.astimezone(VN).time()
+
+
+def test_a_ferry_waits_its_average_in_hours_and_the_sooner_of_call_out_or_first_boat_outside(
+    router: RoadRouter,
+) -> None:
+    f = router.graph.sea.ferries["FERRY-RGA-BVG"]  # 06:00-13:00, wait 150, call-out 240
+    assert f.wait_at(dt.time(9, 0)) == f.wait_min
+    assert f.wait_at(dt.time(5, 0)) == 60 + f.wait_min  # the 06:00 boat beats the call-out
+    assert f.wait_at(dt.time(3, 0)) == f.after_hours_wait_min  # 180 + 150 > 240
+    assert f.wait_at(dt.time(20, 0)) == f.after_hours_wait_min
+
+
 def test_a_plan_made_at_half_past_four_meets_the_ha_tien_ferry_after_its_last_departure(
     router: RoadRouter,
 ) -> None:
     t0 = at(16, 30)
     sea = router.graph.sea
-    assert "FERRY-HTN-BVG" not in sea.after_hours(t0.astimezone(VN).time())  # at t0: in hours
-    arrives = first_truck(router, RACH_GIA, "port_ha_tien", t0)
-    assert arrives > sea.ferries["FERRY-HTN-BVG"].last_departure  # checked by hand: after 18:00
+    htn = sea.ferries["FERRY-HTN-BVG"]
+    assert htn.in_hours(local(t0))  # judged at t0, it would be the in-hours wait
+    assert first_truck(router, RACH_GIA, "port_ha_tien", t0) > htn.last_departure  # 18:00
 
-    late = ferry_hours(router, NO_OVERLAY, [RACH_GIA, HA_NOI], [PHU_QUOC], t0)
+    waits = dict(ferry_waits(router, NO_OVERLAY, [RACH_GIA, HA_NOI], [PHU_QUOC], t0))
 
-    assert "FERRY-HTN-BVG" in late
-    assert "FERRY-RGA-BVG" in late  # its last boat leaves at 13:00
+    assert waits["FERRY-HTN-BVG"] == htn.after_hours_wait_min
+    assert waits["FERRY-RGA-BVG"] == sea.ferries["FERRY-RGA-BVG"].after_hours_wait_min
 
 
 def test_a_plan_made_before_the_first_boat_meets_the_morning_timetable(
@@ -55,20 +70,19 @@ def test_a_plan_made_before_the_first_boat_meets_the_morning_timetable(
 ) -> None:
     t0 = at(5, 30)
     sea = router.graph.sea
-    closed_at_t0 = sea.after_hours(t0.astimezone(VN).time())
-    assert {"FERRY-HTN-BVG", "FERRY-RGA-BVG"} <= closed_at_t0  # both start at 06:00
-    arrives = first_truck(router, RACH_GIA, "port_rach_gia", t0)
-    assert sea.ferries["FERRY-RGA-BVG"].in_hours(arrives)  # 06:03
+    rga = sea.ferries["FERRY-RGA-BVG"]
+    assert not rga.in_hours(local(t0))  # both Phú Quốc ferries start at 06:00
+    assert rga.in_hours(first_truck(router, RACH_GIA, "port_rach_gia", t0))  # 06:03
 
-    late = ferry_hours(router, NO_OVERLAY, [RACH_GIA, HA_NOI], [PHU_QUOC], t0)
+    waits = dict(ferry_waits(router, NO_OVERLAY, [RACH_GIA, HA_NOI], [PHU_QUOC], t0))
 
-    assert "FERRY-RGA-BVG" not in late
-    assert "FERRY-HTN-BVG" not in late
+    assert "FERRY-RGA-BVG" not in waits  # the in-hours average
+    assert "FERRY-HTN-BVG" not in waits
 
 
-def test_an_incident_far_from_every_ferry_keeps_the_hours_at_the_plan_time(
+def test_an_incident_far_from_every_ferry_keeps_the_waits_at_the_plan_time(
     router: RoadRouter,
 ) -> None:
     for t0 in (at(4, 30), at(12), at(17, 45)):
-        expected = router.graph.sea.after_hours(t0.astimezone(VN).time())
-        assert ferry_hours(router, NO_OVERLAY, [RACH_GIA, HA_NOI], [PLEIKU], t0) == expected
+        expected = router.graph.sea.waits(local(t0))
+        assert ferry_waits(router, NO_OVERLAY, [RACH_GIA, HA_NOI], [PLEIKU], t0) == expected

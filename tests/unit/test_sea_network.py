@@ -215,7 +215,7 @@ def test_the_ha_tien_ferry_takes_its_crossing_and_wait_by_the_csv(router: RoadRo
 
 def test_after_hours_the_ferry_waits_for_its_call_out(router: RoadRouter) -> None:
     row = ferry_row("FERRY-HTN-BVG")
-    late = Overlay(after_hours=frozenset({"FERRY-HTN-BVG"}))
+    late = Overlay(ferry_waits=(("FERRY-HTN-BVG", float(row["after_hours_wait_min"])),))
 
     day = router.route("port_ha_tien", "port_bai_vong")
     night = router.route("port_ha_tien", "port_bai_vong", late)
@@ -228,7 +228,11 @@ def test_after_hours_the_ferry_waits_for_its_call_out(router: RoadRouter) -> Non
 
 
 def test_after_hours_the_whole_trip_to_phu_quoc_takes_longer(router: RoadRouter) -> None:
-    late = Overlay(after_hours=frozenset(r["link_id"] for r in rows("ferry_links.csv")))
+    late = Overlay(
+        ferry_waits=tuple(
+            (r["link_id"], float(r["after_hours_wait_min"])) for r in rows("ferry_links.csv")
+        )
+    )
 
     day = router.route_between_points("rach_gia", PHU_QUOC)
     night = router.route_between_points("rach_gia", PHU_QUOC, late)
