@@ -12,7 +12,7 @@ from typing import Any
 from inventory.snapshot import DispatchSnapshot
 from network import Overlay, RoadRouter, SeaSite, Site, Snap
 from network.geometry import Point, haversine_km
-from network.sea import TRANSFER_SECONDS
+from network.sea import TRANSFER_SECONDS, FerryLink, SeaLayer
 from optimizer import Boat, DispatchParams, SeaLeg
 from optimizer.dispatch_model import Stop
 
@@ -26,6 +26,12 @@ APPROACH_S = 12 * 3600
 FERRY_NEAR_KM = 200.0
 #: loading at a depot before a truck leaves (the plans' default)
 LOAD_S = DispatchParams().load_seconds
+
+
+def _near(sea: SeaLayer, f: FerryLink, p: Point) -> bool:
+    """Whether either port of the ferry lies within FERRY_NEAR_KM of the point."""
+    ends = (sea.ports[f.from_port].point, sea.ports[f.to_port].point)
+    return min(haversine_km(end, p) for end in ends) <= FERRY_NEAR_KM
 
 
 def ferry_waits(
@@ -43,15 +49,7 @@ def ferry_waits(
     links by t0."""
     sea = road.graph.sea
     at_t0 = sea.waits(to_local(t0).time())
-    near = [
-        f
-        for f in sea.ferries.values()
-        if any(
-            min(haversine_km(sea.ports[port].point, p) for port in (f.from_port, f.to_port))
-            <= FERRY_NEAR_KM
-            for p in points
-        )
-    ]
+    near = [f for f in sea.ferries.values() if any(_near(sea, f, p) for p in points)]
     ends = sorted({p for f in near for p in (f.from_port, f.to_port) if p in road.graph.nodes})
     if not ends or not depot_nodes:
         return at_t0
@@ -79,9 +77,9 @@ def cut_off(road: RoadRouter, overlay: Overlay, site: Site) -> str:
     stopped: list[str] = []
     point = site.point if isinstance(site, Snap | SeaSite) else road.graph.nodes[site].point
     for f in sea.ferries.values():
-        a, b = sea.ports[f.from_port].point, sea.ports[f.to_port].point
-        if min(haversine_km(a, point), haversine_km(b, point)) > FERRY_NEAR_KM:
+        if not _near(sea, f, point):
             continue
+        a, b = sea.ports[f.from_port].point, sea.ports[f.to_port].point
         storm = overlay.sea_closed(a, b)
         if storm is not None:
             stopped.append(f"{f.name_vi} (the sea is closed: {storm.label or 'storm'})")

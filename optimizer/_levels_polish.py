@@ -141,6 +141,7 @@ def _candidates(first: FirstStage, x: FloatArray) -> tuple[IntArray, IntArray]:
     can_take = x - 1 >= c.lower - 1e-9
     can_give = x + 1 <= c.upper + 1e-9
     total = sum_by(c.item, x, len(first.item_ids))
+    spent = first.spent(x)
     src, dst = [], []
     for item in range(len(first.item_ids)):
         cells = np.flatnonzero(c.item == item)
@@ -151,7 +152,7 @@ def _candidates(first: FirstStage, x: FloatArray) -> tuple[IntArray, IntArray]:
             src.append(s[pair])
             dst.append(d[pair])
         extra = first.unit_cost[item] * float(total[item] + 1 > first.item_current[item])
-        if first.budget is None or first.spent(x) + extra <= first.budget * (1 + 1e-12):
+        if first.budget is None or spent + extra <= first.budget * (1 + 1e-12):
             src.append(np.full(len(give), n))
             dst.append(give)
         if not first.keep_stock or total[item] - 1 >= first.item_current[item] - 1e-9:
