@@ -3,7 +3,7 @@ extensive form solved by HiGHS, the same time limit each, in the same run.
 
     python -m bench.levels_files FILE... [--time-limit S] [--json OUT]
                                          [--solvers chemdepot,extensive-highs]
-                                         [--seed N] [--workers N]
+                                         [--seed N] [--workers N] [--repeats N]
 
 Files are `chemdepot-prepositioning/1` documents (`bench.levels_instances` writes random
 ones). Every run's levels are checked here, apart from the model: budget, capacity, maximum
@@ -60,6 +60,8 @@ class BenchParams:
     solvers: tuple[str, ...] = tuple(SOLVERS)
     seed: int = 0
     workers: int = 1
+    #: runs per instance and solver; the median wall time is reported (the machine is noisy)
+    repeats: int = 1
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,23 @@ def run_bench(params: BenchParams, log: Callable[[str], None]) -> list[Run]:
                 f"{len(problem.items)} items, {len(problem.scenarios)} scenarios"
             )
             for solver in params.solvers:
-                result = _solve(problem, solver, params, executor)
+                result = _median_run(problem, solver, params, executor)
                 log(f"  {solver}: {result.status} {result.objective:,.2f} in {result.wall_s:.1f} s")
                 violations = check_levels(problem, result)
                 runs.append(Run(name, solver, result, tuple(violations)))
     return runs
+
+
+def _median_run(
+    problem: LevelsProblem, solver: str, params: BenchParams, executor: Executor
+) -> LevelsResult:
+    """The run of median wall time out of `params.repeats` (each solve is deterministic
+    for a seed, so the runs differ in their time only)."""
+    results = sorted(
+        (_solve(problem, solver, params, executor) for _ in range(params.repeats)),
+        key=lambda r: r.wall_s,
+    )
+    return results[len(results) // 2]
 
 
 def _solve(
@@ -134,7 +148,8 @@ def render(
     versions = ", ".join(f"{p} {_version(p)}" for p in ("highspy", "ortools", "scipy"))
     console.print(
         f"stock levels: {len(params.instances)} instances, {params.time_limit_s:g} s per "
-        f"solver, seed {params.seed}, {params.workers} worker(s); {os.cpu_count()} CPUs, "
+        f"solver, median of {params.repeats} run(s), seed {params.seed}, "
+        f"{params.workers} worker(s); {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, {versions}; 1-min load average "
         f"{load[0]:.2f} before, {load[1]:.2f} after"
     )
@@ -188,15 +203,19 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="processes for scenarios")
     parser.add_argument("--json", type=Path, help="write the format's result array here")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="runs per solver; the median wall is reported"
+    )
     args = parser.parse_args(argv)
-    if not args.time_limit > 0 or args.seed < 0 or args.workers < 1:
-        raise ValueError("--time-limit must be > 0, --seed >= 0 and --workers >= 1")
+    if not args.time_limit > 0 or args.seed < 0 or args.workers < 1 or args.repeats < 1:
+        raise ValueError("--time-limit must be > 0, --seed >= 0, --workers >= 1 and --repeats >= 1")
     solvers = tuple(s.strip() for s in args.solvers.split(",") if s.strip())
     unknown = sorted(set(solvers) - set(SOLVERS))
     if unknown or not solvers:
         raise ValueError(f"--solvers: unknown {', '.join(unknown) or '(none)'}; use {SOLVERS}")
     instances = tuple(load_instance(p) for p in args.files)
-    return BenchParams(instances, args.time_limit, solvers, args.seed, args.workers), args.json
+    params = BenchParams(instances, args.time_limit, solvers, args.seed, args.workers, args.repeats)
+    return params, args.json
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,6 +43,7 @@ from ._levels_extensive import (
     add_levels,
     add_objective,
 )
+from ._levels_hotlp import HotLp
 from ._levels_integer import finish_integer
 from ._levels_recourse import Recourse, RecourseSolution
 from .levels_model import LevelsParams
@@ -126,7 +127,8 @@ class NoSolution:
 
 
 class Master:
-    """The first stage with the blocks' estimates, in MathOpt."""
+    """The first stage with the blocks' estimates, in MathOpt; with HiGHS it is solved in a
+    copy kept warm between iterations (`_levels_hotlp`), with SCIP from the model itself."""
 
     def __init__(self, first: FirstStage, n_blocks: int, params: LevelsParams) -> None:
         self.first = first
@@ -139,8 +141,10 @@ class Master:
         self.integer = False
         self.cuts = 0
         self.cutoff: mathopt.LinearConstraint | None = None
-        #: each cut row with its block, right-hand side, and its terms' cells and coefficients
-        self.rows: list[tuple[mathopt.LinearConstraint, int, float, IntArray, FloatArray]] = []
+        #: each cut's block, right-hand side, and its terms' cells and coefficients
+        self.rows: list[tuple[int, float, IntArray, FloatArray]] = []
+        #: the continuous master kept warm in HiGHS (`_levels_hotlp`), once first solved
+        self.hot: HotLp | None = None
 
     def make_integer(self) -> None:
         """Integer levels from now on, and a row that keeps the objective below a cutoff
@@ -149,6 +153,8 @@ class Master:
         for var in self.x:
             var.integer = True
         self.integer = True
+        if self.hot is not None:
+            self.hot.make_integer(np.array([v.id for v in self.x], dtype=np.int64))
         objective = self.model.objective
         self.cutoff = self.model.add_linear_constraint(name="cutoff")
         for term in objective.linear_terms():
@@ -157,29 +163,40 @@ class Master:
     def set_cutoff(self, value: float) -> None:
         if self.cutoff is not None:
             self.cutoff.upper_bound = value - self.model.objective.offset
+        if self.hot is not None and self.hot.integer:
+            self.hot.set_cutoff(value)
 
     def add_cuts(
         self, blocks: Blocks, which: IntArray, alpha: FloatArray, beta: FloatArray
     ) -> None:
-        """`theta[b] >= alpha[b] - sum beta[term] x[cell]` for each block b in `which`."""
+        """`theta[b] >= alpha[b] - sum beta[term] x[cell]` for each block b in `which`: into
+        the HiGHS copy once there is one (then it alone is solved), else into MathOpt."""
         x_ids = np.array([v.id for v in self.x], dtype=np.int64)
-        keys: list[IntArray] = []
+        ids: list[IntArray] = []
         values: list[FloatArray] = []
         for b in which.tolist():
-            row = self.model.add_linear_constraint(lb=float(alpha[b]))
             lo, hi = int(blocks.term_start[b]), int(blocks.term_start[b + 1])
             positive = beta[lo:hi] > 0
             cells, coefs = blocks.term_cell[lo:hi][positive], beta[lo:hi][positive]
-            ids = np.append(x_ids[cells], self.theta[b].id)
-            keys.append(np.column_stack([np.full(len(ids), row.id, dtype=np.int64), ids]))
+            ids.append(np.append(x_ids[cells], self.theta[b].id))
             values.append(np.append(coefs, 1.0))
-            self.rows.append((row, b, float(alpha[b]), cells, coefs))
-        if keys:
+            self.rows.append((b, float(alpha[b]), cells, coefs))
+        if not ids:
+            return
+        if self.hot is not None:
+            self.hot.add_cuts(alpha[which], ids, values)
+        else:
+            keys = []
+            for b, var_ids in zip(which.tolist(), ids, strict=True):
+                row = self.model.add_linear_constraint(lb=float(alpha[b]))
+                keys.append(np.column_stack([np.full(len(var_ids), row.id), var_ids]))
             _set_coefficients(self.model, np.concatenate(keys), np.concatenate(values))
         self.cuts += len(which)
 
     def solve(self, time_limit: float, gap: float) -> MasterSolution | NoSolution:
         """The master's optimum, or why there is none and the bound proven anyway."""
+        if self.params.solver == "highs" and (self.hot is not None or not self.integer):
+            return self._solve_hot(time_limit, gap)
         result = mathopt.solve(
             self.model,
             SOLVERS[self.params.solver],
@@ -204,6 +221,23 @@ class Master:
         if self.integer:
             x = np.round(x)
         return MasterSolution(x, np.array(result.variable_values(self.theta)), bound)
+
+    def _solve_hot(self, time_limit: float, gap: float) -> MasterSolution | NoSolution:
+        """The master re-solved in its HiGHS copy (`_levels_hotlp`), as `solve` says."""
+        if self.hot is None:
+            self.hot = HotLp(self.model, self.params.seed)
+        found = self.hot.solve(time_limit, gap)
+        if found.infeasible:
+            return NoSolution("infeasible" if self.cutoff is None else "cutoff", math.inf)
+        if not found.feasible:
+            return NoSolution("the master stopped before a solution", found.bound)
+        c = self.first.cells
+        x_ids = np.array([v.id for v in self.x], dtype=np.int64)
+        theta_ids = np.array([t.id for t in self.theta], dtype=np.int64)
+        x = np.clip(found.values[x_ids], c.lower, c.upper)
+        if self.integer:
+            x = np.round(x)
+        return MasterSolution(x, found.values[theta_ids], found.bound)
 
 
 class Cuts:

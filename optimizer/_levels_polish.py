@@ -43,14 +43,14 @@ class _CutModel:
 
 
 def _cut_model(run: Decomposition, n_cells: int) -> _CutModel | None:
-    rows = sorted(run.master.rows, key=lambda r: r[1])
+    rows = sorted(run.master.rows, key=lambda r: r[0])
     if not rows:
         return None
     a = np.zeros((len(rows), n_cells + 1))
-    for r, (_, _, _, cells, coefs) in enumerate(rows):
+    for r, (_, _, cells, coefs) in enumerate(rows):
         a[r, cells] = coefs
-    block = np.array([r[1] for r in rows], dtype=np.int64)
-    alpha = np.array([r[2] for r in rows])
+    block = np.array([r[0] for r in rows], dtype=np.int64)
+    alpha = np.array([r[1] for r in rows])
     starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]]).astype(np.int64)
     return _CutModel(a, alpha, starts, block[starts])
 

@@ -149,6 +149,22 @@ def test_the_benchmark_runs_continuous_levels_with_one_solver(tmp_path: Path) ->
     assert [r["solver"] for r in json.loads(out.read_text())] == ["extensive-highs"]
 
 
+def test_repeated_runs_report_the_median_wall_time_and_one_result_per_solver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+
+    assert main([str(tiny(tmp_path)), "--time-limit", "20", "--repeats", "3",
+                 "--json", str(out)]) == 0  # fmt: skip
+
+    assert [r["solver"] for r in json.loads(out.read_text())] == ["chemdepot", "extensive-highs"]
+    assert "median of 3 run(s)" in capsys.readouterr().out
+
+
+def test_zero_repeats_are_refused(tmp_path: Path) -> None:
+    assert main([str(tiny(tmp_path)), "--repeats", "0"]) == 2
+
+
 BROKEN_FILES = [
     ("probabilities over one", lambda d: d["scenarios"][4].update(probability=0.9),
      "scenarios[4].probability"),
