@@ -62,6 +62,7 @@ class HotLp:
         )
         self.h = h
         self.integer = False
+        self.cutoff = _INF
         for con in model.linear_constraints():
             terms = list(con.terms())
             self.add_rows(
@@ -116,9 +117,13 @@ class HotLp:
     def set_cutoff(self, value: float) -> None:
         """Only solutions with the objective (offset included) below `value`: HiGHS prunes
         every node whose bound reaches it and, if none is left, reports the model
-        infeasible. Measured against the MathOpt master's cutoff row on the format's
+        infeasible, or an optimum whose proven bound reaches it, which `solve` reports as
+        infeasible too. Measured against the MathOpt master's cutoff row on the format's
         1,000-scenario instance (seed 0): 0.23 s against 0.29 s to prove none better."""
         self.h.setOptionValue("objective_bound", _bound(value - self.offset))
+        self.cutoff = value
+        # a changed option alone does not make HiGHS solve an unchanged model again
+        self.h.clearSolver()
 
     def solve(self, time_limit: float, gap: float = 0.0) -> HotSolution:
         self.h.setOptionValue("time_limit", max(0.05, time_limit))
@@ -134,9 +139,14 @@ class HotLp:
             values[self.col >= 0] = col[self.col[self.col >= 0]]
         objective = float(info.objective_function_value) + self.offset
         bound = float(info.mip_dual_bound) + self.offset if self.integer else objective
+        # nothing below the cutoff: the integer master's "none better"
+        cut_off = status in (
+            highspy.HighsModelStatus.kInfeasible,
+            highspy.HighsModelStatus.kObjectiveBound,
+        ) or (optimal and self.integer and bound >= self.cutoff)
         return HotSolution(
             optimal,
-            status == highspy.HighsModelStatus.kInfeasible,
+            cut_off,
             feasible,
             values,
             objective,

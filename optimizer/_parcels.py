@@ -9,10 +9,11 @@ share a parcel; the router may still put several parcels on one vehicle."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ._allocation import Allocation, Assignment, Fleet
-from .dispatch_model import DispatchProblem
+from ._allocation import Allocation, Assignment, Fleet, straight_arrival
+from ._first_wave import first_wave
+from .dispatch_model import DispatchParams, DispatchProblem
 
 
 @dataclass
@@ -65,9 +66,15 @@ class _Slots:
 
 
 def pack(
-    problem: DispatchProblem, alloc: Allocation, fleets: dict[str, Fleet | None]
+    problem: DispatchProblem,
+    alloc: Allocation,
+    fleets: dict[str, Fleet | None],
+    params: DispatchParams | None = None,
+    limits: dict[tuple[str, str], int] | None = None,
 ) -> list[Parcel]:
-    """Cut each depot's shipments, most urgent first, into parcels its vehicles carry."""
+    """Cut each depot's shipments, most urgent first, into parcels its vehicles carry. With
+    `params` and the lines' bound-rule `limits`, a depot's own vehicles are first loaded
+    vehicle by vehicle (`_first_wave`), and only what they leave is cut greedily."""
     fallback = (
         max((v.capacity_kg for v in problem.vehicles), default=1.0),
         max((v.capacity_m3 for v in problem.vehicles), default=1.0),
@@ -77,12 +84,14 @@ def pack(
         groups[(a.depot, a.line.incident)].append(a)
     slots: dict[str, _Slots] = {}
     parcels: list[Parcel] = []
+    if params is not None and limits is not None:
+        parcels = _first_trips(problem, params, limits, fleets, groups, slots, fallback)
 
     def urgency(key: tuple[str, str]) -> tuple[int, int, str, str]:
         group = groups[key]
         return (min(a.arrival for a in group), -max(a.line.weight for a in group), *key)
 
-    for depot, incident in sorted(groups, key=urgency):
+    for depot, incident in sorted((k for k, g in groups.items() if g), key=urgency):
         slot = slots.setdefault(depot, _Slots(fleets.get(depot), fallback))
         assignments = sorted(
             groups[(depot, incident)],
@@ -90,6 +99,53 @@ def pack(
         )
         parcels += _cut(problem, depot, incident, assignments, slot)
     return parcels
+
+
+def _first_trips(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    limits: dict[tuple[str, str], int],
+    fleets: dict[str, Fleet | None],
+    groups: dict[tuple[str, str], list[Assignment]],
+    slots: dict[str, _Slots],
+    fallback: tuple[float, float],
+) -> list[Parcel]:
+    """Parcels for the first trips of the depots that load their own vehicles; `groups`
+    keeps what is left of each shipment, and `slots` starts those depots' second trips."""
+    out: list[Parcel] = []
+    for depot in sorted({d for d, _ in groups}):
+        fleet = fleets.get(depot)
+        if fleet is None or any(v.depot != depot for v in fleet.vehicles):
+            continue  # a borrowed fleet also serves its own depot: cut greedily
+        mine = [a for (d, _i), group in groups.items() if d == depot for a in group]
+        loads = first_wave(problem, params, fleet, mine, limits)
+        if loads is None:
+            continue
+        left = {id(a): a.quantity for a in mine}
+        for load in loads:
+            inc = problem.incident(load.incident)
+            here = problem.depot(depot).location
+            timing = straight_arrival(problem, params, fleet, here, inc.location)
+            landed = None if timing is None else inc.landing(timing[0], params.unload_seconds)
+            first = min(a.arrival for a, _ in load.lines) if landed is None else landed
+            lines = [(replace(a, quantity=n, arrival=first), n) for a, n in load.lines]
+            for a, n in load.lines:
+                left[id(a)] -= n
+            spec = problem.items
+            out.append(
+                Parcel(
+                    depot,
+                    load.incident,
+                    lines,
+                    sum(spec[a.item].unit_weight_kg * n for a, n in lines),
+                    sum(spec[a.item].unit_volume_m3 * n for a, n in lines),
+                )
+            )
+        for key in [k for k in groups if k[0] == depot]:
+            groups[key] = [replace(a, quantity=left[id(a)]) for a in groups[key] if left[id(a)] > 0]
+        slot = slots.setdefault(depot, _Slots(fleet, fallback))
+        slot.next = len(slot.caps)
+    return out
 
 
 def _cut(

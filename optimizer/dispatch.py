@@ -22,7 +22,7 @@ from ._dispatch_routes import vehicle_routes
 from ._parcels import Parcel, pack
 from ._routing_start import first_plan
 from ._tally import Tally
-from .dispatch_bounds import Bounds, far_vehicles, line_bounds, objective_bound
+from .dispatch_bounds import Bounds, far_vehicles, line_bounds, objective_bound, rule_limit
 from .dispatch_explain import explain_unmet
 from .dispatch_model import (
     DispatchParams,
@@ -70,7 +70,8 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
     alloc = allocate(problem, params, bounds, by_depot)
     if alloc.status == "no_solution":
         return _no_allocation(alloc, started)
-    parcels = pack(problem, alloc, by_depot)
+    limits = {key: rule_limit(b) for key, (b, _) in bounds.items() if b is not None}
+    parcels = pack(problem, alloc, by_depot, params, limits)
     trucks, fleet, allowed = _trucks(problem, parcels, by_depot)
     # The search has no natural end: give it time in proportion to the parcels (a
     # handful of parcels converge in well under 0.1 s), within the caller's limit.
@@ -156,7 +157,8 @@ def _routing_problem(
     requests = tuple(
         RoutingRequest(
             delivery=problem.incident(p.incident).location,
-            load=(math.ceil(p.weight), math.ceil(p.volume * 1000)),
+            # whole kg and litres; a sum of unit sizes may be a hair over a whole number
+            load=(math.ceil(p.weight - 1e-6), math.ceil(p.volume * 1000 - 1e-6)),
             pickup=problem.depot(p.depot).location,
             delivery_service=params.unload_seconds,
             pickup_service=params.load_seconds,

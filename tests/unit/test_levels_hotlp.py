@@ -11,7 +11,7 @@ import pytest
 from ortools.math_opt.python import mathopt
 
 from optimizer._levels_data import compile_problem
-from optimizer._levels_decomposition import Decomposition, Master, MasterSolution
+from optimizer._levels_decomposition import Decomposition, Master, MasterSolution, NoSolution
 from optimizer._levels_recourse import Recourse
 from optimizer.levels_model import LevelsParams
 from tests.unit.test_levels_oracle import random_problem
@@ -72,3 +72,22 @@ def test_the_relaxation_reaches_the_same_bound_with_the_warm_master_and_with_sci
     assert cold.master.hot is None
     assert math.isclose(warm.lower, cold.lower, rel_tol=1e-5, abs_tol=1e-5)
     assert math.isclose(warm.relaxed, cold.relaxed, rel_tol=1e-5, abs_tol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_warm_integer_master_finds_whole_levels_and_proves_a_cutoff_below_them(
+    seed: int,
+) -> None:
+    run = _run(seed)
+    run.loop(1e-7, "lp")
+    run.master.make_integer()
+
+    run.master.set_cutoff(math.inf)
+    found = run.master.solve(30.0, 0.0)
+    assert isinstance(found, MasterSolution)
+    assert (found.x == found.x.round()).all()
+    assert found.bound >= run.lower - 1e-6 * max(1.0, abs(run.lower))
+
+    run.master.set_cutoff(found.bound - 1e-3 * max(1.0, abs(found.bound)))
+    below = run.master.solve(30.0, 0.0)
+    assert isinstance(below, NoSolution) and below.reason == "cutoff"
