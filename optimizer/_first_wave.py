@@ -7,9 +7,9 @@ second trip. Here the units of every shipment from the depot go onto its vehicle
 the most: a unit on the first trip lands a round trip sooner than on the next, worth its
 priority weight per hour, and more (`BEYOND_BOUND_H`) where that keeps it within its line's
 bound rule; a vehicle sent costs its trip, as in the allocation. Each vehicle's first load
-goes to one incident. Measured on the Nghi Sơn oil
-spill (provincial), whose nearest depot holds more boom than its six vehicles carry at once:
-the greedy cut put 24 of 40 boom sections on the first trip; see `bench/README.md`."""
+goes to one incident. Measured on the Nghi Sơn oil spill (provincial), whose nearest depot
+holds more boom than its six vehicles carry at once: the greedy cut put 24 of 40 boom
+sections on the first trip, this 30; see `bench/README.md`."""
 
 from __future__ import annotations
 
