@@ -1,9 +1,11 @@
 """Parcels: each depot -> incident shipment of the allocation cut into loads shaped to the
 vehicles that will carry them, the unit the router moves as one pickup-and-delivery pair.
 
-A depot's shipments are cut in turn to the capacity of each of its fleet's vehicles,
-largest first, then round again for second trips, so every load fits a vehicle that is
-actually there (never one cut to a vehicle type the depot does not send). Small lines
+A depot that loads its own vehicles has their first trips chosen vehicle by vehicle
+(`_first_wave`); what they leave, and the shipments of a depot whose fleet is borrowed, are
+cut in turn to the capacity of each of its fleet's vehicles, largest first (for a borrowed
+fleet), then loads of its median vehicle for later trips, so every load fits a vehicle that
+is actually there (never one cut to a vehicle type the depot does not send). Small lines
 share a parcel; the router may still put several parcels on one vehicle."""
 
 from __future__ import annotations
