@@ -61,7 +61,8 @@ def first_wave(
     h.setOptionValue("time_limit", TIME_LIMIT_S)
     h.setOptionValue("mip_rel_gap", MIP_GAP)
     h.setOptionValue("random_seed", params.seed)
-    _model(problem, params, fleet, assignments, limits).load(h)
+    gains = [_gain(problem, params, fleet, a, limits) for a in assignments]
+    _model(problem, params, fleet, assignments, gains).load(h)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.run()
     if h.getInfo().primal_solution_status != 2:
@@ -74,7 +75,6 @@ def first_wave(
         lines = [(a, n) for a, n in lines if n > 0]
         if lines:
             loads.append(Load(vehicle, lines[0][0].line.incident, lines))
-    gains = [_gain(problem, params, fleet, a, limits) for a in assignments]
     loads = _merge(problem, _fill(problem, loads, assignments, gains))
     if not all(_fits(problem, ld.vehicle, ld.lines) for ld in loads):
         return None  # not loads these vehicles can take: the greedy cut instead
@@ -186,13 +186,12 @@ def _model(
     params: DispatchParams,
     fleet: Fleet,
     assignments: list[Assignment],
-    limits: dict[tuple[str, str], int],
+    gains: list[float],
 ) -> _Columns:
     """Columns q[v, a] (units of assignment a on vehicle v's first trip), then y[v, i]
     (vehicle v's first trip goes to incident i), and their rows."""
     incidents = sorted({a.line.incident for a in assignments})
     n_a, n_v, n_i = len(assignments), len(fleet.vehicles), len(incidents)
-    gains = [_gain(problem, params, fleet, a, limits) for a in assignments]
     trips = [_trip_cost(problem, params, fleet, fleet.vehicles[0].depot, i) for i in incidents]
     m = _Columns(
         np.concatenate([np.tile(gains, n_v), -np.tile(trips, n_v)]),

@@ -25,11 +25,9 @@ _INF = highspy.kHighsInf
 
 @dataclass(frozen=True)
 class HotSolution:
-    optimal: bool
-    infeasible: bool
+    infeasible: bool  # no solution, or none below the integer master's cutoff
     feasible: bool  # a primal solution is at hand (optimal or not)
     values: FloatArray  # by MathOpt variable id
-    objective: float
     bound: float  # the proven bound (the optimum of an LP)
 
 
@@ -144,14 +142,7 @@ class HotLp:
             highspy.HighsModelStatus.kInfeasible,
             highspy.HighsModelStatus.kObjectiveBound,
         ) or (optimal and self.integer and bound >= self.cutoff)
-        return HotSolution(
-            optimal,
-            cut_off,
-            feasible,
-            values,
-            objective,
-            bound if (optimal or self.integer) else -_INF,
-        )
+        return HotSolution(cut_off, feasible, values, bound if optimal or self.integer else -_INF)
 
 
 def _bound(value: float) -> float:

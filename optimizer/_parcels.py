@@ -124,16 +124,16 @@ def _first_trips(
         if loads is None:
             continue
         left = {id(a): a.quantity for a in mine}
+        here = problem.depot(depot).location
+        spec = problem.items
         for load in loads:
             inc = problem.incident(load.incident)
-            here = problem.depot(depot).location
             timing = straight_arrival(problem, params, fleet, here, inc.location)
             landed = None if timing is None else inc.landing(timing[0], params.unload_seconds)
             first = min(a.arrival for a, _ in load.lines) if landed is None else landed
             lines = [(replace(a, quantity=n, arrival=first), n) for a, n in load.lines]
             for a, n in load.lines:
                 left[id(a)] -= n
-            spec = problem.items
             out.append(
                 Parcel(
                     depot,
