@@ -8,7 +8,7 @@ import math
 import re
 from uuid import uuid4
 
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from api.permissions import OFFICER, VIEWER
 from tests.browser.browser_support import LiveServer, NewPage, PageWatch, log_in, screenshot
@@ -240,4 +240,33 @@ def test_a_phu_quoc_plan_shows_each_truck_crossing_on_the_ferry(
         expect(legs.first).to_contain_text("Phú Quốc")
         expect(legs.first).to_contain_text(re.compile("Phà|Ferry"))
     screenshot(page, "dispatch-ferry", full_page=True)
+    assert page_watch.page_errors == []
+
+
+def test_a_slow_first_page_never_paints_over_the_incident_page_opened_after_it(
+    live_server: LiveServer, new_page: NewPage, page_watch: PageWatch
+) -> None:
+    """The officer's home page (dispatch) starts rendering at login; when the incident's
+    page is opened before that first render's request answers, the first render must not
+    replace the incident page when its answer comes (CI saw this as a missing plan)."""
+    incident, _plan = _declared_and_planned(live_server, (21.02, 105.80))
+    page = new_page()
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/scenario-templates", hold_the_first)
+    log_in(page, live_server, OFFICER)
+    assert len(held) == 1  # the home page's render waits on it
+    page.goto(live_server.url(f"/#/dispatch?incident={incident}"))
+    page.wait_for_selector("#plan #plan-status")
+    with page.expect_response("**/scenario-templates"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # the first render's remaining awaits are already answered
+    expect(page.locator("#plan #plan-status")).to_be_visible()
+    expect(page.locator("#incident-title")).to_have_attribute("data-id", str(incident))
     assert page_watch.page_errors == []

@@ -65,8 +65,16 @@ function renderLogin(view, params) {
   input.focus();
 }
 
+/** Each navigation's turn: a page render that a newer navigation replaced (a quick second
+ * hashchange, the language button) must stop writing to the view, or a slow first render
+ * would paint over the page the user asked for last. */
+let turns = 0;
+
 async function route() {
   const view = document.getElementById("view");
+  const turn = String(++turns);
+  view.dataset.turn = turn;
+  const live = () => view.dataset.turn === turn;
   const { page, params } = parseHash();
   if (!state.token) {
     state.me = null;
@@ -78,6 +86,7 @@ async function route() {
     try {
       state.me = await api("GET", "/me");
     } catch {
+      if (!live()) return;
       labelHeader();
       renderLogin(view, parseHash().params);
       return;
@@ -92,9 +101,9 @@ async function route() {
   view.replaceChildren(el("p", { class: "loading" }, t("common.loading")));
   view.dataset.page = page;
   try {
-    await PAGES[page].render(view, params);
+    await PAGES[page].render(view, params, live);
   } catch (error) {
-    if (error && error.status === 401) return;
+    if (!live() || (error && error.status === 401)) return;
     view.replaceChildren(el("div", { class: "problem", role: "alert" }, `${t("common.error")}: ${error.message}`));
     console.error(error);
   }

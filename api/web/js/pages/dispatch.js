@@ -175,8 +175,10 @@ function incidentForm(templates, canDeclare) {
   return { form, lat, lon, type, level, template, size, description, declare };
 }
 
-export async function render(view, params) {
+/** `live()` (from the shell) is false once a newer navigation replaced this render. */
+export async function render(view, params, live) {
   const [templates, depots] = await Promise.all([api("GET", "/scenario-templates"), api("GET", "/depots"), loadCatalogue()]);
+  if (!live()) return;
   const canDeclare = may("POST /incidents");
   const canPlan = may("POST /incidents/{incident_id}/dispatch-plans");
 
@@ -318,6 +320,7 @@ export async function render(view, params) {
   if (wanted) {
     incident = await api("GET", `/incidents/${encodeURIComponent(wanted)}`);
     plan = await livePlan(incident.id);
+    if (!live()) return;
     marker(incident.lon, incident.lat);
     showIncident();
     renderPlan();

@@ -69,7 +69,8 @@ function routeTitle(route) {
   return [`${route.vehicle} (${route.vehicle_type}, ${fmtNum(route.km, 1)} km)`, ...stops].join("\n");
 }
 
-export async function render(view, params) {
+/** `live()` (from the shell) is false once a newer navigation replaced this render. */
+export async function render(view, params, live) {
   const [depots, hazards, closures, incidents, stock] = await Promise.all([
     api("GET", "/depots"),
     api("GET", "/hazard-sources"),
@@ -77,6 +78,7 @@ export async function render(view, params) {
     api("GET", "/incidents"),
     onHandByDepot().catch(() => ({})),
   ]);
+  if (!live()) return;
   const open = incidents.filter((i) => i.status === "open");
   const active = closures.filter((c) => c.active);
 

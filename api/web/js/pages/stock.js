@@ -135,7 +135,6 @@ function badge(alert) {
   );
 }
 
-let renders = 0;
 
 /** Keep the page's state in the hash without re-rendering (no hashchange is fired). */
 function keepHash(params) {
@@ -196,12 +195,9 @@ function stockRow(row, { item, alerts, policy, selected, open }) {
   );
 }
 
-export async function render(view, params) {
-  // a render that a newer one (another hashchange, the language button) replaced stops
-  // touching the view and the hash
-  const generation = String(++renders);
-  view.dataset.render = generation;
-  const live = () => view.dataset.render === generation && view.dataset.page === "stock";
+/** `live()` (from the shell) is false once a newer navigation replaced this render: it then
+ * stops touching the view and the hash. */
+export async function render(view, params, live) {
   const [depots, items] = await Promise.all([api("GET", "/depots"), api("GET", "/items")]);
   if (!live()) return;
   const byCode = new Map(items.map((i) => [i.code, i]));
