@@ -38,6 +38,10 @@ from .procurement_views import RunOutputs
 from .services import Database
 from .settings import Settings
 
+KEEP_HELP = (
+    "cells: the cost phase leaves no depot, item and year further from its target than "
+    "the readiness phase did (proved in seconds); total: only the weighted total is kept"
+)
 procure_app = typer.Typer(help="Procurement and production to 2030.", no_args_is_help=True)
 console = Console()
 
@@ -76,6 +80,7 @@ def plan(
     solver: Annotated[str, typer.Option(help="highs or cbc")] = "highs",
     time_limit: Annotated[float, typer.Option(min=0.1, max=MAX_TIME_LIMIT_S)] = 60.0,
     gap: Annotated[float, typer.Option(min=0.0, max=0.99)] = 1e-4,
+    keep: Annotated[str, typer.Option(help=KEEP_HELP)] = "cells",
     label: Annotated[str, typer.Option()] = "",
     scenarios: Annotated[
         int, typer.Option(min=1, max=MAX_READINESS_SCENARIOS)
@@ -100,6 +105,7 @@ def plan(
             solver=solver,
             time_limit_s=time_limit,
             gap=gap,
+            keep=keep,
             label=label,
             readiness_scenarios=scenarios,
             seed=seed,

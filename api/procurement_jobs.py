@@ -108,6 +108,7 @@ def _solve(
         time_limit_s=cmd.time_limit_s,
         gap=cmd.gap,
         solver=cmd.solver,  # type: ignore[arg-type]  # checked by the request schema
+        keep=cmd.keep,  # type: ignore[arg-type]  # checked by the request schema
     )
     result = solve_procurement(
         problem,

@@ -66,6 +66,12 @@ class ProcurementRunCreate(BaseModel):
     solver: Literal["highs", "cbc"] = "highs"
     time_limit_s: float = Field(default=60.0, gt=0, le=MAX_TIME_LIMIT_S)
     gap: float = Field(default=1e-4, ge=0, lt=1, description="relative gap to stop at")
+    keep: Literal["cells", "total"] = Field(
+        default="cells",
+        description="what the cost phase keeps of the readiness phase: every target cell "
+        "(depot, item, year) no further from its target (proved in seconds), or only the "
+        "weighted total (may trade one depot's readiness for another's to save money)",
+    )
     label: str = Field(default="", max_length=120, description="default: said from the what-ifs")
     readiness_scenarios: Annotated[int, WHOLE] = Field(
         default=READINESS_SCENARIOS, ge=1, le=MAX_READINESS_SCENARIOS

@@ -100,6 +100,8 @@ class ProcurementCommand:
     solver: str = "highs"
     time_limit_s: float = 60.0
     gap: float = 1e-4
+    #: what the cost phase keeps of the readiness phase (`ProcurementParams.keep`)
+    keep: str = "cells"
     label: str = ""
     readiness_scenarios: int = READINESS_SCENARIOS
     seed: int = 0
@@ -159,6 +161,10 @@ def check_command(uow: UnitOfWork, known: KnownCodes, cmd: ProcurementCommand) -
         raise ValidationError(
             f"the horizon may not end after {LAST_YEAR_ALLOWED}", field="last_year"
         )
+    if cmd.solver not in ("highs", "cbc"):
+        raise ValidationError("the solver is highs or cbc", field="solver")
+    if cmd.keep not in ("cells", "total"):
+        raise ValidationError("keep is cells or total", field="keep")
     horizon = range(cmd.first_year, cmd.last_year + 1)
     for code in cmd.items:
         if uow.session.get(Item, code) is None:

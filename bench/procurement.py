@@ -1,7 +1,8 @@
 """The procurement MILP (issue 13) on the seeded problem 2026-2030 and on a ten-times larger
 catalogue, with HiGHS and CBC side by side in the same run.
 
-    python -m bench.procurement [--time-limit S] [--solvers highs,cbc] [--scale X] [--json FILE]
+    python -m bench.procurement [--time-limit S] [--solvers highs,cbc] [--scale X]
+        [--keep cells|total] [--json FILE]
 
 The seeded problem is built from the bundled data as a run builds it
 (`bench.procurement_instances.seeded_problem`); `--scale` other than 1 asks for a synthetic
@@ -30,7 +31,12 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer.procurement import solve_procurement
-from optimizer.procurement_model import ProcurementParams, ProcurementProblem, ProcurementResult
+from optimizer.procurement_model import (
+    Keep,
+    ProcurementParams,
+    ProcurementProblem,
+    ProcurementResult,
+)
 
 from ._cli import run_main
 from .procurement_instances import seeded_problem, synthetic_problem, tenfold
@@ -49,6 +55,8 @@ class BenchParams:
     #: 1: the seeded problem (or its synthetic stand-in); otherwise a synthetic one this size
     scale: float = 1.0
     gap: float = ProcurementParams().gap
+    #: what the cost phase keeps of phase 1 (`ProcurementParams.keep`)
+    keep: Keep = ProcurementParams().keep
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class Report:
             "time_limit_s": self.params.time_limit_s,
             "scale": self.params.scale,
             "gap": self.params.gap,
+            "keep": self.params.keep,
             "origin": self.origin,
             "load_average_before": self.load_before,
             "load_average_after": self.load_after,
@@ -188,7 +197,7 @@ def run_bench(params: BenchParams, log: Callable[[str], None]) -> Report:
         for solver in params.solvers:
             log(f"{case}: {len(problem.items)} items, {len(problem.targets):,} targets, {solver}")
             solve_params = ProcurementParams(
-                limit, params.gap, "cbc" if solver == "cbc" else "highs"
+                limit, params.gap, "cbc" if solver == "cbc" else "highs", params.keep
             )
             result = solve_procurement(problem, solve_params, lambda f, s: log(f"  {s}"))
             violations = tuple(check_plan(problem, result))
@@ -209,6 +218,7 @@ def render(report: Report, console: Console) -> None:
     params = report.params
     console.print(
         f"procurement {FIRST_YEAR}-{LAST_YEAR}: {report.origin}; gap {params.gap:g}; "
+        f"phase 2 keeps {params.keep}; "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, PuLP {version('pulp')}, "
         f"highspy {version('highspy')}; 1-min load average {report.load_before:.2f} before, "
         f"{report.load_after:.2f} after",
@@ -256,6 +266,8 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
     scale = "1: the seeded problem; else a synthetic one this size"
     parser.add_argument("--scale", type=float, default=1.0, help=scale)
     parser.add_argument("--gap", type=float, default=BenchParams.gap, help="relative gap per phase")
+    keep = "what phase 2 keeps of phase 1: every target cell, or the weighted total"
+    parser.add_argument("--keep", choices=("cells", "total"), default=BenchParams.keep, help=keep)
     parser.add_argument("--json", type=Path, help="also write every solve to this JSON file")
     args = parser.parse_args(argv)
     if not 0.1 <= args.time_limit <= 900 or not 0 < args.scale <= 10 or not 0 <= args.gap < 1:
@@ -264,7 +276,7 @@ def _params_from_args(argv: Sequence[str] | None) -> tuple[BenchParams, Path | N
     unknown = sorted(set(solvers) - set(SOLVERS))
     if unknown or not solvers:
         raise ValueError(f"--solvers: unknown {', '.join(unknown) or '(none)'}; use {SOLVERS}")
-    return BenchParams(args.time_limit, solvers, args.scale, args.gap), args.json
+    return BenchParams(args.time_limit, solvers, args.scale, args.gap, args.keep), args.json
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from .errors import InvalidProblemError
 
 SourceKind = Literal["domestic", "import", "production"]
 Solver = Literal["highs", "cbc"]
+Keep = Literal["cells", "total"]
 #: the latest horizon the product plans to (the issue's bound)
 LAST_YEAR_ALLOWED = 2040
 
@@ -149,6 +150,13 @@ class ProcurementParams:
     #: relative gap at which each phase may stop
     gap: float = 1e-4
     solver: Solver = "highs"
+    #: what the cost phase keeps of the readiness phase's plan. "cells": no target cell
+    #: (depot, item, year) ends further from its target, so saving money never moves a
+    #: shortfall from one depot or item to another that the weights merely rate equal, and
+    #: the cost phase is proved in seconds. "total": only the weighted sum is kept, which
+    #: may find a slightly cheaper plan (0.14 % on the seeded data) but cannot prove it
+    #: (bench/README.md, issue 13)
+    keep: Keep = "cells"
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 3600:
@@ -157,6 +165,8 @@ class ProcurementParams:
             raise InvalidProblemError("gap must be in [0, 1)", field="gap")
         if self.solver not in ("highs", "cbc"):
             raise InvalidProblemError("solver is highs or cbc", field="solver")
+        if self.keep not in ("cells", "total"):
+            raise InvalidProblemError("keep is cells or total", field="keep")
 
 
 # --------------------------------------------------------------------------- what-ifs

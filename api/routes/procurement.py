@@ -61,6 +61,7 @@ def command_of(body: ProcurementRunCreate) -> ProcurementCommand:
         solver=body.solver,
         time_limit_s=body.time_limit_s,
         gap=body.gap,
+        keep=body.keep,
         label=body.label,
         readiness_scenarios=body.readiness_scenarios,
         seed=body.seed,

@@ -107,6 +107,8 @@ def test_a_run_finishes_with_tables_that_are_its_workbook_png_charts_and_yearly_
     run = _run(api)
 
     assert run["status"] == "succeeded"
+    assert run["params"]["keep"] == "cells"  # the default: no cell traded for money
+    assert "every target cell kept" in run["message"]
     assert [r["year"] for r in run["readiness"]] == [2026, 2027, 2028]
     assert all(0 <= r["served_share"] <= 1 for r in run["readiness"])
     assert run["readiness_today"] is not None
@@ -185,6 +187,8 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"what_ifs": {"new_hazards": [{**HAZARD, "template": "no_such.template"}]}}, "template"),
     ({"items": ["NO-SUCH-ITEM"]}, "items"),
     ({"depots": ["D-NOWHERE"]}, "depots"),
+    ({"keep": "rows"}, "keep"),
+    ({"solver": "gurobi"}, "solver"),
 ]
 
 

@@ -74,3 +74,10 @@ def test_comparing_an_unknown_run_is_a_clear_error(env: Database) -> None:
 
     assert result.exit_code != 0
     assert "99" in result.output
+
+
+def test_an_unknown_keep_rule_is_a_clear_error(env: Database) -> None:
+    result = runner.invoke(app, ["procure", "plan", *QUICK, "--keep", "rows"])
+
+    assert result.exit_code != 0
+    assert "keep is cells or total" in result.output

@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import pytest
 
+from optimizer._procurement_milp import build_model
+from optimizer._procurement_solve import run_phase
 from optimizer.errors import InvalidProblemError
 from optimizer.procurement import solve_procurement
 from optimizer.procurement_model import (
@@ -383,14 +385,69 @@ def test_a_delayed_or_dropped_source_is_respected() -> None:
 
 @pytest.mark.parametrize("seed", range(2))
 def test_cbc_and_highs_give_the_same_objective_on_a_small_problem(seed: int) -> None:
+    """Under keep="total" both phases' optima are unique values; under "cells" the cost
+    depends on which of phase 1's equal plans each solver found, so only the shortfall."""
     problem = _random_problem(seed)
+    total = replace(PARAMS, keep="total")
 
-    highs = solve_procurement(problem, PARAMS)
-    cbc = solve_procurement(problem, replace(PARAMS, solver="cbc"))
+    highs = solve_procurement(problem, total)
+    cbc = solve_procurement(problem, replace(total, solver="cbc"))
+    cells = solve_procurement(problem, replace(PARAMS, solver="cbc"))
 
-    assert (highs.status, cbc.status) == ("optimal", "optimal")
+    assert (highs.status, cbc.status, cells.status) == ("optimal",) * 3
     assert cbc.shortfall == pytest.approx(highs.shortfall, rel=1e-6, abs=1e-6)
     assert cbc.cost_vnd == pytest.approx(highs.cost_vnd, rel=1e-6)
+    assert cells.shortfall == pytest.approx(highs.shortfall, rel=1e-6, abs=1e-6)
+
+
+def _tie() -> ProcurementProblem:
+    """X (target 40, 10 M each) and Y (target 80, 4 M each) at one depot, 712 M to spend
+    on 720 M of need: one X short and two Y short weigh the same (1/40 = 2/80), and cost
+    710 M and 712 M: phase 1 may leave either."""
+    items = (ProcItem("X", 1.0, 0.1), ProcItem("Y", 1.0, 0.1))
+    return ProcurementProblem(
+        2026, 2026, items, (ProcDepot("D", 1000, 1000),), (),
+        (Source("SX", "X", "domestic", 100, 10 * M), Source("SY", "Y", "domestic", 100, 4 * M)),
+        (), (Target("D", "X", 2026, 40), Target("D", "Y", 2026, 80)), {2026: 712 * M},
+    )  # fmt: skip
+
+
+def _short(result: ProcurementResult) -> tuple[int, int]:
+    by_item = {s.item: s.shortfall for s in result.stock}
+    return by_item["X"], by_item["Y"]
+
+
+def test_the_cost_phase_leaves_each_cell_as_short_as_the_readiness_phase_left_it() -> None:
+    model = build_model(_tie())
+    first = run_phase(model, "highs", 10, 0.0, warm=False)
+    left = tuple(round(first.values[var.name]) for _row, var in model.shortfalls)
+
+    result = solve_procurement(_tie(), PARAMS)  # keep="cells", the default
+
+    assert first.value == pytest.approx(1 / 40)
+    assert _short(result) == left
+    assert result.cost_vnd == (40 - left[0]) * 10 * M + (80 - left[1]) * 4 * M
+    assert result.status == "optimal"
+
+
+def test_keeping_only_the_weighted_total_moves_the_shortfall_to_where_it_saves_money() -> None:
+    result = solve_procurement(_tie(), replace(PARAMS, keep="total"))
+
+    assert _short(result) == (1, 0)
+    assert result.cost_vnd == 710 * M
+    assert result.shortfall == pytest.approx(1 / 40)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_keeping_each_cell_costs_at_least_what_keeping_the_total_does(seed: int) -> None:
+    problem = _random_problem(seed)
+
+    cells = solve_procurement(problem, PARAMS)
+    total = solve_procurement(problem, replace(PARAMS, keep="total"))
+
+    assert (cells.status, total.status) == ("optimal", "optimal")
+    assert cells.shortfall == pytest.approx(total.shortfall, rel=1e-5, abs=1e-6)
+    assert total.cost_vnd <= cells.cost_vnd
 
 
 # --------------------------------------------------------------------------- bad input
@@ -425,3 +482,16 @@ def test_a_shortfall_with_orders_to_cover_it_is_an_integer_column() -> None:
 
     # one order slot (2026, arriving 2027); 2026's shortfall is fixed, 2027's is whole units
     assert (result.columns, result.integer_columns) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"time_limit_s": 0}, "time_limit_s"), ({"gap": 1}, "gap"), ({"keep": "rows"}, "keep")],
+)
+def test_bad_solve_settings_are_refused_naming_their_field(
+    change: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InvalidProblemError) as err:
+        replace(PARAMS, **change)  # type: ignore[arg-type]
+
+    assert err.value.field == field
