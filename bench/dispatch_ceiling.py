@@ -15,7 +15,9 @@ bound when the time limit ends the search, is an upper bound on what a plan can 
 - units of a line count only on trips landing within its limit, from depots holding the
   item or a substitute (reserve floors and reach apply to provincial incidents as in the
   plan), and no more than the stock or the line's quantity;
-- at sea, units counted by a limit fit the boat trips that can land by it (`_boat_rows`)."""
+- at sea, units counted by a limit that reach the port at or after a time T fit the boat
+  trips that can leave at or after T and land by the limit (`_boat_rows`): goods go aboard
+  only once their truck has brought them."""
 
 from __future__ import annotations
 
@@ -91,6 +93,8 @@ class _Model:
     )
     #: a unit column's weight and volume (for the boats' capacity rows)
     unit_load: dict[int, tuple[float, float]] = field(default_factory=dict)
+    #: when a unit column's truck trip lands it at the port of a site at sea
+    at_port: dict[int, int] = field(default_factory=dict)
 
     def col(self, cost: float, upper: float) -> int:
         self.cols.append(cost)
@@ -131,6 +135,7 @@ def _trip(
             spec = problem.items[src.item]
             loads.append((z, spec.unit_weight_kg, spec.unit_volume_m3))
             m.unit_load[z] = (spec.unit_weight_kg, spec.unit_volume_m3)
+            m.at_port[z] = at
     cols = [z for z, _, _ in loads] + [y]
     m.rows.append((0.0, cols, [kg for _, kg, _ in loads] + [-v.capacity_kg]))
     m.rows.append((0.0, cols, [m3 for _, _, m3 in loads] + [-v.capacity_m3]))
@@ -138,27 +143,33 @@ def _trip(
 
 
 def _boat_rows(
-    m: _Model, params: DispatchParams, inc: IncidentDemand, at_port: int, limits: dict[Line, int]
+    m: _Model, params: DispatchParams, inc: IncidentDemand, limits: dict[Line, int]
 ) -> None:
-    """At sea, what lands by a limit L fits the boat trips that land by L: trip k of boat
-    b leaves no earlier than the first goods reach the port (or b does) and each later
-    one a full round trip after the one before."""
+    """At sea, for each limit L and each time T a truck trip can land goods at the port:
+    what lands by L and reaches the port at or after T fits the boat trips that can take it
+    aboard and land by L: trip k of boat b starts loading no earlier than b's arrival or T
+    less the transfer time (a boat takes aboard what lands while it loads), each later one a
+    full round trip after the one before. T at the first landing is the
+    whole fleet's capacity by L; a later T leaves out the trips that sail before those
+    goods are there (a fast boat's one trip, for Côn Đảo's booms from Cà Mau)."""
     sea = inc.sea
     assert sea is not None
     mine = {line: limit for line, limit in limits.items() if line[0] == inc.id}
     for bound in sorted(set(mine.values())):
-        kg = m3 = 0.0
-        for b in sea.boats:
-            out = sea.transfer_s + sea.sail_seconds(b) + params.unload_seconds
-            cycle = out + sea.sail_seconds(b)
-            trips = 0
-            while max(at_port, b.available_from) + out + trips * cycle <= bound:
-                trips += 1
-            kg += trips * b.capacity_kg
-            m3 += trips * b.capacity_m3
         zs = [z for line, limit in mine.items() if limit <= bound for z in m.per_line[line]]
-        m.rows.append((kg, zs, [m.unit_load[z][0] for z in zs]))
-        m.rows.append((m3, zs, [m.unit_load[z][1] for z in zs]))
+        for ready in sorted({m.at_port[z] for z in zs}):
+            kg = m3 = 0.0
+            for b in sea.boats:
+                out = sea.transfer_s + sea.sail_seconds(b) + params.unload_seconds
+                cycle = out + sea.sail_seconds(b)
+                trips = 0
+                while max(ready - sea.transfer_s, b.available_from) + out + trips * cycle <= bound:
+                    trips += 1
+                kg += trips * b.capacity_kg
+                m3 += trips * b.capacity_m3
+            late = [z for z in zs if m.at_port[z] >= ready]
+            m.rows.append((kg, late, [m.unit_load[z][0] for z in late]))
+            m.rows.append((m3, late, [m.unit_load[z][1] for z in late]))
 
 
 def within_ceiling(
@@ -179,18 +190,16 @@ def within_ceiling(
     }
     held = {line: sources(problem, params, weight[line][2], line[1]) for line in limits}
     m = _Model()
-    first_at: dict[int, int] = {}
     for v in problem.vehicles:
         slots: dict[int, list[int]] = defaultdict(list)
         landings = _landing(problem, params, v, sites, max(limits.values()))
         for (n, s, k), at in landings.items():
             slots[k].append(_trip(m, problem, v, (n, s, at), limits, weight, held))
-            first_at[s] = min(first_at.get(s, at), at)
         for ys in slots.values():  # the k-th trip of a vehicle goes to one place
             m.rows.append((1.0, ys, [1.0] * len(ys)))
     for inc in problem.incidents:
-        if inc.sea is not None and inc.location in first_at:
-            _boat_rows(m, params, inc, first_at[inc.location], limits)
+        if inc.sea is not None:
+            _boat_rows(m, params, inc, limits)
     for line, zs in m.per_line.items():
         m.rows.append((float(weight[line][1]), zs, [1.0] * len(zs)))
     for (code, item, national), zs in m.per_stock.items():
