@@ -80,9 +80,9 @@ def solve_procurement(
 def _keep(model: MilpModel, first: PhaseOutcome, keep: str) -> None:
     """Phase 2's hold on phase 1's readiness. "cells" caps each integer shortfall at phase
     1's value (the others are fixed by their bounds): measured on the seeded data, this
-    phase 2 is proved within 1e-5 in 16 s, while under the single "total" row the LP trades
-    fractions of units between cells at the weights' rates, a bound no integer plan can
-    reach, and 900 s leave a 0.07 % gap."""
+    phase 2 is proved within 1e-5 in about 15 s, while under the single "total" row the
+    LP trades fractions of units between cells at the weights' rates, a bound no integer
+    plan can reach, and 900 s leave a 0.07 % gap."""
     cap = max(first.value, 0.0) * (1 + KEEP_REL) + KEEP_ABS
     # kept under "cells" too, where it is implied: it keeps every shortfall column in the
     # model, which PuLP's CBC interface needs to read phase 1's start back
