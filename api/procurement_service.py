@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from inventory.errors import ConflictError, ValidationError
 from inventory.hazard_data import load_hazard_data
@@ -19,7 +19,7 @@ from inventory.models import Depot, Item
 from inventory.procurement_data import load_procurement_data
 from inventory.procurement_records import ProcurementRecords
 from inventory.uow import UnitOfWork
-from optimizer.procurement_model import LAST_YEAR_ALLOWED
+from optimizer.procurement_model import LAST_YEAR_ALLOWED, Keep, Solver
 
 from .idempotency import start_once
 from .procurement_store import run_outputs
@@ -161,9 +161,9 @@ def check_command(uow: UnitOfWork, known: KnownCodes, cmd: ProcurementCommand) -
         raise ValidationError(
             f"the horizon may not end after {LAST_YEAR_ALLOWED}", field="last_year"
         )
-    if cmd.solver not in ("highs", "cbc"):
+    if cmd.solver not in get_args(Solver):
         raise ValidationError("the solver is highs or cbc", field="solver")
-    if cmd.keep not in ("cells", "total"):
+    if cmd.keep not in get_args(Keep):
         raise ValidationError("keep is cells or total", field="keep")
     horizon = range(cmd.first_year, cmd.last_year + 1)
     for code in cmd.items:

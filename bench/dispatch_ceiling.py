@@ -16,8 +16,8 @@ bound when the time limit ends the search, is an upper bound on what a plan can 
   item or a substitute (reserve floors and reach apply to provincial incidents as in the
   plan), and no more than the stock or the line's quantity;
 - at sea, units counted by a limit that reach the port at or after a time T fit the boat
-  trips that can leave at or after T and land by the limit (`_boat_rows`): goods go aboard
-  only once their truck has brought them."""
+  trips that can still take them aboard and land by the limit (`_boat_rows`): goods go
+  aboard only once their truck has brought them."""
 
 from __future__ import annotations
 
@@ -147,11 +147,10 @@ def _boat_rows(
 ) -> None:
     """At sea, for each limit L and each time T a truck trip can land goods at the port:
     what lands by L and reaches the port at or after T fits the boat trips that can take it
-    aboard and land by L: trip k of boat b starts loading no earlier than b's arrival or T
+    aboard and land by L. Trip k of boat b starts loading no earlier than b's arrival or T
     less the transfer time (a boat takes aboard what lands while it loads), each later one a
-    full round trip after the one before. T at the first landing is the
-    whole fleet's capacity by L; a later T leaves out the trips that sail before those
-    goods are there (a fast boat's one trip, for Côn Đảo's booms from Cà Mau)."""
+    full round trip after the one before. At the first T this is the whole fleet's capacity
+    by L; a later T leaves out the trips that sail before those goods are there."""
     sea = inc.sea
     assert sea is not None
     mine = {line: limit for line, limit in limits.items() if line[0] == inc.id}

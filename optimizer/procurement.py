@@ -24,7 +24,7 @@ from ._procurement_binding import bindings
 from ._procurement_milp import MONEY_SCALE, MilpModel, build_model
 from ._procurement_solve import PhaseOutcome, relaxation_duals, run_phase
 from ._procurement_tables import read_plan
-from .procurement_model import ProcurementParams, ProcurementProblem, ProcurementResult
+from .procurement_model import Keep, ProcurementParams, ProcurementProblem, ProcurementResult
 
 Progress = Callable[[float, str], None]
 #: phase 1's share of the time left after the model is built and relaxed
@@ -77,7 +77,7 @@ def solve_procurement(
     return replace(result, wall_s=time.perf_counter() - started)
 
 
-def _keep(model: MilpModel, first: PhaseOutcome, keep: str) -> None:
+def _keep(model: MilpModel, first: PhaseOutcome, keep: Keep) -> None:
     """Phase 2's hold on phase 1's readiness. "cells" caps each integer shortfall at phase
     1's value (the others are fixed by their bounds): measured on the seeded data, this
     phase 2 is proved within 1e-5 in about 15 s, while under the single "total" row the

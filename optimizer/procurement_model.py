@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from .errors import InvalidProblemError
 
@@ -163,9 +163,9 @@ class ProcurementParams:
             raise InvalidProblemError("time_limit_s must be in (0, 3600]", field="time_limit_s")
         if not 0 <= self.gap < 1:
             raise InvalidProblemError("gap must be in [0, 1)", field="gap")
-        if self.solver not in ("highs", "cbc"):
+        if self.solver not in get_args(Solver):
             raise InvalidProblemError("solver is highs or cbc", field="solver")
-        if self.keep not in ("cells", "total"):
+        if self.keep not in get_args(Keep):
             raise InvalidProblemError("keep is cells or total", field="keep")
 
 

@@ -81,3 +81,10 @@ def test_an_unknown_keep_rule_is_a_clear_error(env: Database) -> None:
 
     assert result.exit_code != 0
     assert "keep is cells or total" in result.output
+
+
+def test_an_unknown_solver_is_a_clear_error(env: Database) -> None:
+    result = runner.invoke(app, ["procure", "plan", *QUICK, "--solver", "gurobi"])
+
+    assert result.exit_code != 0
+    assert "the solver is highs or cbc" in result.output

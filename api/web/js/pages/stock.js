@@ -135,7 +135,6 @@ function badge(alert) {
   );
 }
 
-
 /** Keep the page's state in the hash without re-rendering (no hashchange is fired). */
 function keepHash(params) {
   if (!location.hash.startsWith("#/stock")) return; // the user has gone to another page
