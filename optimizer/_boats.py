@@ -2,15 +2,19 @@
 the site. The goods waiting longest go on the boat that lands them soonest (a fast boat
 back soon beats a slow one idle now), with everything else landed by the time it leaves
 that fits, the most priority weight per share of the hold first; a boat's round trip is
-loading, the crossing, unloading and the way back. The allocation sends to sea only
-what some boat can take aboard (`SeaLeg.carries`)."""
+loading, the crossing, unloading and the way back. The boats' first trips may instead be
+planned together (`_boat_plan`: which boat leaves when, with what): the plan kept is the one
+the plan's measure prefers (priority-weighted hours until landing, and `BEYOND_BOUND_H` for
+a unit past its line's bound rule). The allocation sends to sea only what some boat can
+take aboard (`SeaLeg.carries`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ._allocation import Assignment
+from ._allocation import BEYOND_BOUND_H, Assignment
+from ._boat_plan import FirstTrip, Goods, first_trips
 from ._parcels import Parcel
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg, Stop, VehicleRoute
 
@@ -40,8 +44,10 @@ def ship(
     params: DispatchParams,
     parcels: list[Parcel],
     delivered_at: dict[int, tuple[int, str]],
+    limits: dict[tuple[str, str], int] | None = None,
 ) -> tuple[list[VehicleRoute], dict[int, list[Shipped]]]:
-    """Boat routes, and what each parcel bound for sea lands on site and when."""
+    """Boat routes, and what each parcel bound for sea lands on site and when; `limits`
+    are the lines' bound-rule limits (by incident and item)."""
     routes: list[VehicleRoute] = []
     shipped: dict[int, list[Shipped]] = defaultdict(list)
     for inc in problem.incidents:
@@ -54,7 +60,7 @@ def ship(
             for a, q in p.lines
         ]
         waiting.sort(key=lambda w: (w.ready, -w.assignment.line.weight, w.parcel))
-        trips = _sail(problem, params, inc.sea, waiting)
+        trips = _best_sailing(problem, params, inc.sea, waiting, limits or {})
         for boat, boat_trips in trips.items():
             routes.append(_route(problem, params, inc.location, inc.sea, boat, boat_trips))
             for trip in boat_trips:
@@ -65,14 +71,68 @@ def ship(
     return routes, shipped
 
 
+def _best_sailing(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    sea: SeaLeg,
+    waiting: list[_Waiting],
+    limits: dict[tuple[str, str], int],
+) -> dict[Boat, list[_Trip]]:
+    """The greedy sailing, or the one whose first trips are planned together where the
+    plan's measure prefers it."""
+    greedy = _sail(problem, params, sea, [replace(w) for w in waiting], {})
+    goods = [Goods(w.ready, w.assignment, w.units) for w in waiting]
+    planned = first_trips(problem, params, sea, goods, limits)
+    if not planned:
+        return greedy
+    trips = _sail(problem, params, sea, [replace(w) for w in waiting], planned)
+    if _cost(params, sea, trips, limits) < _cost(params, sea, greedy, limits) - 1e-6:
+        return trips
+    return greedy
+
+
+def _cost(
+    params: DispatchParams,
+    sea: SeaLeg,
+    trips: dict[Boat, list[_Trip]],
+    limits: dict[tuple[str, str], int],
+) -> float:
+    """Priority-weighted hours until landing, and `BEYOND_BOUND_H` for each weighted unit
+    that lands past its line's bound rule (as the first wave and the allocation price it)."""
+    total = 0.0
+    for boat, boat_trips in trips.items():
+        for trip in boat_trips:
+            landed = trip.start + sea.transfer_s + sea.sail_seconds(boat) + params.unload_seconds
+            for _p, a, units, _t in trip.cargo:
+                hours = landed / 3600
+                limit = limits.get((a.line.incident, a.line.item))
+                if limit is not None and landed > limit:
+                    hours += BEYOND_BOUND_H
+                total += a.line.weight * units * hours
+    return total
+
+
 def _sail(
     problem: DispatchProblem,
     params: DispatchParams,
     sea: SeaLeg,
     waiting: list[_Waiting],
+    planned: dict[Boat, FirstTrip],
 ) -> dict[Boat, list[_Trip]]:
+    """Sail the waiting goods: first the planned first trips (their units of `waiting`, by
+    index); then, while goods wait, the boat that lands the goods waiting longest soonest."""
     free = {b: b.available_from for b in sea.boats}
     trips: dict[Boat, list[_Trip]] = defaultdict(list)
+    listed = list(waiting)
+    for boat, first in planned.items():
+        trip = _Trip(first.start)
+        for g, planned_units in first.cargo:
+            w = listed[g]
+            spec = problem.items[w.assignment.item]
+            units = min(planned_units, _fit(boat, trip, spec.unit_weight_kg, spec.unit_volume_m3))
+            _take(problem, trip, w, units, waiting)
+        trips[boat].append(trip)
+        free[boat] = trip.start + _round_trip(params, sea, boat)
     while waiting:
         head = waiting[0]
         spec = problem.items[head.assignment.item]
@@ -86,10 +146,38 @@ def _sail(
         boat = min(able, key=lambda b: (max(free[b], head.ready) + sea.sail_seconds(b), b.id))
         trip = _Trip(max(free[boat], head.ready))
         _load(problem, boat, trip, waiting, trip.start + sea.transfer_s)
-        round_trip = sea.transfer_s + 2 * sea.sail_seconds(boat) + params.unload_seconds
-        free[boat] = trip.start + round_trip
+        free[boat] = trip.start + _round_trip(params, sea, boat)
         trips[boat].append(trip)
     return trips
+
+
+def _take(
+    problem: DispatchProblem, trip: _Trip, w: _Waiting, units: int, waiting: list[_Waiting]
+) -> None:
+    """Put `units` of the waiting goods aboard; goods all aboard wait no more."""
+    if units <= 0:
+        return
+    spec = problem.items[w.assignment.item]
+    trip.cargo.append((w.parcel, w.assignment, units, w.truck))
+    trip.kg += units * spec.unit_weight_kg
+    trip.m3 += units * spec.unit_volume_m3
+    w.units -= units
+    if w.units == 0:
+        waiting.remove(w)
+
+
+def _fit(boat: Boat, trip: _Trip, kg: float, m3: float) -> int:
+    """How many units of this size still fit in the trip's hold."""
+    fit = 10**9
+    if kg > 0:
+        fit = min(fit, int((boat.capacity_kg - trip.kg) // kg))
+    if m3 > 0:
+        fit = min(fit, int((boat.capacity_m3 - trip.m3 + 1e-9) // m3))
+    return fit
+
+
+def _round_trip(params: DispatchParams, sea: SeaLeg, boat: Boat) -> int:
+    return sea.transfer_s + 2 * sea.sail_seconds(boat) + params.unload_seconds
 
 
 def _load(
@@ -110,19 +198,8 @@ def _load(
     )
     for w in ready:
         spec = problem.items[w.assignment.item]
-        fit = w.units
-        if spec.unit_weight_kg > 0:
-            fit = min(fit, int((boat.capacity_kg - trip.kg) // spec.unit_weight_kg))
-        if spec.unit_volume_m3 > 0:
-            fit = min(fit, int((boat.capacity_m3 - trip.m3 + 1e-9) // spec.unit_volume_m3))
-        if fit <= 0:
-            continue
-        trip.cargo.append((w.parcel, w.assignment, fit, w.truck))
-        trip.kg += fit * spec.unit_weight_kg
-        trip.m3 += fit * spec.unit_volume_m3
-        w.units -= fit
-        if w.units == 0:
-            waiting.remove(w)
+        kg, m3 = spec.unit_weight_kg, spec.unit_volume_m3
+        _take(problem, trip, w, min(w.units, _fit(boat, trip, kg, m3)), waiting)
 
 
 def _route(

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import numpy.typing as npt
 
-from ._allocation import BEYOND_BOUND_H, KM, VEHICLE_HOUR, Assignment, Fleet, straight_arrival
+from ._allocation import KM, VEHICLE_HOUR, Assignment, Fleet, straight_arrival
+from ._columns import Columns
+from ._sea_wave import Slot, arrival, gain, later_landing, slots, value
 from .dispatch_model import DispatchParams, DispatchProblem, Vehicle
-
-FloatArray = npt.NDArray[np.float64]
 
 #: HiGHS's limits for one depot's first wave: within 0.1 % of the best loading (a vehicle
 #: too many is taken back by `_merge`), which the largest measured (10 vehicles, 14
@@ -61,8 +60,12 @@ def first_wave(
     h.setOptionValue("time_limit", TIME_LIMIT_S)
     h.setOptionValue("mip_rel_gap", MIP_GAP)
     h.setOptionValue("random_seed", params.seed)
-    gains = [_gain(problem, params, fleet, a, limits) for a in assignments]
-    _model(problem, params, fleet, assignments, gains).load(h)
+    gains = [
+        [gain(problem, params, fleet, v, a, limits) for a in assignments] for v in fleet.vehicles
+    ]
+    model = _model(problem, params, fleet, assignments, gains)
+    _sea_columns(model, problem, params, fleet, assignments, gains, limits)
+    model.load(h)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.run()
     if h.getInfo().primal_solution_status != 2:
@@ -75,14 +78,18 @@ def first_wave(
         lines = [(a, n) for a, n in lines if n > 0]
         if lines:
             loads.append(Load(vehicle, lines[0][0].line.incident, lines))
-    loads = _merge(problem, _fill(problem, loads, assignments, gains))
+    by_vehicle = {v.id: g for v, g in zip(fleet.vehicles, gains, strict=True)}
+    loads = _merge(problem, params, _fill(problem, loads, assignments, by_vehicle))
     if not all(_fits(problem, ld.vehicle, ld.lines) for ld in loads):
         return None  # not loads these vehicles can take: the greedy cut instead
     return loads
 
 
 def _fill(
-    problem: DispatchProblem, loads: list[Load], assignments: list[Assignment], gains: list[float]
+    problem: DispatchProblem,
+    loads: list[Load],
+    assignments: list[Assignment],
+    gains: dict[str, list[float]],
 ) -> list[Load]:
     """Units the solver left for a later trip put where a vehicle going to their incident
     still has room, those that gain most first: within `MIP_GAP` of a large depot's
@@ -91,15 +98,16 @@ def _fill(
     for load in loads:
         for a, n in load.lines:
             left[id(a)] -= n
-    order = sorted(range(len(assignments)), key=lambda k: -gains[k])
     out = []
     for load in loads:
+        mine = gains[load.vehicle.id]
+        order = sorted(range(len(assignments)), key=lambda k: -mine[k])
         lines = list(load.lines)
         free_kg = load.vehicle.capacity_kg - _weight(problem, lines)
         free_m3 = load.vehicle.capacity_m3 - sum(_m3(problem, a) * n for a, n in lines)
         for k in order:
             a = assignments[k]
-            if left[id(a)] <= 0 or a.line.incident != load.incident or gains[k] <= 0:
+            if left[id(a)] <= 0 or a.line.incident != load.incident or mine[k] <= 0:
                 continue
             fit = _fit(problem, a, left[id(a)], free_kg, free_m3)
             if fit > 0:
@@ -130,14 +138,27 @@ def _fits(problem: DispatchProblem, vehicle: Vehicle, lines: list[tuple[Assignme
     )
 
 
-def _merge(problem: DispatchProblem, loads: list[Load]) -> list[Load]:
+def _merge(problem: DispatchProblem, params: DispatchParams, loads: list[Load]) -> list[Load]:
     """Loads whose units all fit in the room the other vehicles going to the same incident
     leave, moved there, smallest first: the solver stops within `MIP_GAP` of its optimum,
-    and a vehicle more is a gap of less than that."""
+    and a vehicle more is a gap of less than that. At sea only onto vehicles at the port no
+    later: a pickup's load moved onto a slower truck could miss the boat it was sent for."""
     kept = sorted(loads, key=lambda ld: (_weight(problem, ld.lines), ld.vehicle.id))
+    at = {
+        ld.vehicle.id: arrival(problem, params, ld.vehicle, problem.incident(ld.incident).location)
+        for ld in loads
+        if problem.incident(ld.incident).sea is not None
+    }
     k = 0
     while k < len(kept):
-        others = [o for o in kept if o is not kept[k] and o.incident == kept[k].incident]
+        here = at.get(kept[k].vehicle.id)
+        others = [
+            o
+            for o in kept
+            if o is not kept[k]
+            and o.incident == kept[k].incident
+            and (here is None or (at.get(o.vehicle.id) or 0) <= here)
+        ]
         moved = _move_all(problem, kept[k], others)
         if moved is None:
             k += 1
@@ -186,19 +207,16 @@ def _model(
     params: DispatchParams,
     fleet: Fleet,
     assignments: list[Assignment],
-    gains: list[float],
-) -> _Columns:
+    gains: list[list[float]],
+) -> Columns:
     """Columns q[v, a] (units of assignment a on vehicle v's first trip), then y[v, i]
     (vehicle v's first trip goes to incident i), and their rows."""
     incidents = sorted({a.line.incident for a in assignments})
     n_a, n_v, n_i = len(assignments), len(fleet.vehicles), len(incidents)
     trips = [_trip_cost(problem, params, fleet, fleet.vehicles[0].depot, i) for i in incidents]
-    m = _Columns(
-        np.concatenate([np.tile(gains, n_v), -np.tile(trips, n_v)]),
-        np.concatenate(
-            [np.tile([float(a.quantity) for a in assignments], n_v), np.ones(n_v * n_i)]
-        ),
-    )
+    m = Columns()
+    m.cols([g for row in gains for g in row], [float(a.quantity) for a in assignments] * n_v)
+    m.cols([-t for t in trips] * n_v, [1.0] * (n_v * n_i))
     incident_of = [incidents.index(a.line.incident) for a in assignments]
     for v, vehicle in enumerate(fleet.vehicles):
         for i in range(n_i):
@@ -213,21 +231,97 @@ def _model(
         m.add(1.0, [n_v * n_a + v * n_i + i for i in range(n_i)], [1.0] * n_i)
     for k, a in enumerate(assignments):
         m.add(float(a.quantity), [v * n_a + k for v in range(n_v)], [1.0] * n_v)
-    _break_symmetry(m, problem, fleet, assignments, n_i)
+    _break_symmetry(m, problem, params, fleet, assignments, gains, n_i)
     return m
 
 
-def _break_symmetry(
-    m: _Columns, problem: DispatchProblem, fleet: Fleet, assignments: list[Assignment], n_i: int
+def _sea_columns(
+    m: Columns,
+    problem: DispatchProblem,
+    params: DispatchParams,
+    fleet: Fleet,
+    assignments: list[Assignment],
+    gains: list[list[float]],
+    limits: dict[tuple[str, str], int],
 ) -> None:
-    """Of two vehicles alike (same capacities), the first listed is used first and carries
+    """For a site at sea, each boat's first trip (`_sea_wave.Slot`): z[s] (the boat leaves
+    then; once per boat) and x[s, v, a] (units of a from vehicle v aboard, continuous: an
+    estimate the boat loading redoes in whole units), each gaining what landing then adds
+    to the unit's q[v, a] gain, within the hold, and no more than v carries."""
+    aboard: dict[int, list[int]] = {}  # q[v, a] -> the x columns taking its units
+    later = [later_landing(problem, params, fleet, a) for a in assignments]
+    for incident in sorted({a.line.incident for a in assignments}):
+        by_boat: dict[str, list[int]] = {}
+        for slot in slots(problem, params, fleet, incident):
+            z = m.cols([0.0], [1.0])
+            by_boat.setdefault(slot.boat.id, []).append(z)
+            landed = [value(a, slot.landing, later[k], limits) for k, a in enumerate(assignments)]
+            xs, sizes = _slot_columns(m, problem, assignments, gains, slot, landed)
+            for q, x in xs:
+                aboard.setdefault(q, []).append(x)
+            cols = [x for _q, x in xs]
+            for cap, k in ((slot.boat.capacity_kg, 0), (slot.boat.capacity_m3, 1)):
+                m.add(0.0, [*cols, z], [size[k] for size in sizes] + [-cap * (1 - SHAVE)])
+        for zs in by_boat.values():
+            m.add(1.0, zs, [1.0] * len(zs))
+    for q, taking in aboard.items():
+        m.add(0.0, [*taking, q], [1.0] * len(taking) + [-1.0])
+
+
+def _slot_columns(
+    m: Columns,
+    problem: DispatchProblem,
+    assignments: list[Assignment],
+    gains: list[list[float]],
+    slot: Slot,
+    landed: list[float],
+) -> tuple[list[tuple[int, int]], list[tuple[float, float]]]:
+    """The x columns of one boat trip, as (its q column, x column), and each unit's size;
+    `landed` is what a unit of each assignment gains landing with this trip."""
+    n_a = len(assignments)
+    xs: list[tuple[int, int]] = []
+    sizes: list[tuple[float, float]] = []
+    for k, a in enumerate(assignments):
+        kg, m3 = _kg(problem, a), _m3(problem, a)
+        if a.line.incident != slot.incident or kg > slot.boat.capacity_kg:
+            continue
+        if m3 > slot.boat.capacity_m3:
+            continue
+        for v in slot.vehicles:
+            extra = landed[k] - gains[v][k]
+            if extra > 0:
+                xs.append((v * n_a + k, m.cols([extra], [float(a.quantity)], integer=False)))
+                sizes.append((kg, m3))
+    return xs, sizes
+
+
+def _break_symmetry(
+    m: Columns,
+    problem: DispatchProblem,
+    params: DispatchParams,
+    fleet: Fleet,
+    assignments: list[Assignment],
+    gains: list[list[float]],
+    n_i: int,
+) -> None:
+    """Of two vehicles alike (same capacities and gains; at sea also the same time at the
+    port, which decides the boats they catch), the first listed is used first and carries
     at least the other's weight: swapping their loads gives the same plan, and without
     these rows HiGHS spent its whole time limit proving so on a depot of three alike trucks."""
     n_a, n_v = len(assignments), len(fleet.vehicles)
     kg = [_kg(problem, a) for a in assignments]
+    sea = sorted({a.line.incident for a in assignments if problem.incident(a.line.incident).sea})
+    alike = [
+        (
+            v.capacity_kg,
+            v.capacity_m3,
+            tuple(gains[k]),
+            tuple(arrival(problem, params, v, problem.incident(i).location) for i in sea),
+        )
+        for k, v in enumerate(fleet.vehicles)
+    ]
     for v in range(n_v - 1):
-        a, b = fleet.vehicles[v], fleet.vehicles[v + 1]
-        if (a.capacity_kg, a.capacity_m3) != (b.capacity_kg, b.capacity_m3):
+        if alike[v] != alike[v + 1]:
             continue
         ys = [n_v * n_a + v * n_i + i for i in range(n_i)]
         m.add(0.0, [y + n_i for y in ys] + ys, [1.0] * n_i + [-1.0] * n_i)
@@ -254,63 +348,3 @@ def _kg(problem: DispatchProblem, a: Assignment) -> float:
 
 def _m3(problem: DispatchProblem, a: Assignment) -> float:
     return problem.items[a.item].unit_volume_m3
-
-
-def _gain(
-    problem: DispatchProblem,
-    params: DispatchParams,
-    fleet: Fleet,
-    a: Assignment,
-    limits: dict[tuple[str, str], int],
-) -> float:
-    """What one unit of `a` gains on the first trip rather than the next (weighted hours)."""
-    inc = problem.incident(a.line.incident)
-    depot = problem.depot(a.depot)
-    timing = straight_arrival(problem, params, fleet, depot.location, inc.location)
-    if timing is None:
-        return 0.0
-    first, round_trip = timing
-    now = inc.landing(first, params.unload_seconds)
-    later = inc.landing(first + round_trip, params.unload_seconds)
-    if now is None or later is None:
-        return 0.0
-    hours = (later - now) / 3600
-    limit = limits.get((a.line.incident, a.line.item))
-    if limit is not None and now <= limit < later:
-        hours += BEYOND_BOUND_H
-    return a.line.weight * hours
-
-
-class _Columns:
-    """Integer columns (gain, upper bound) and rows `sum coefs x <= upper`, handed to
-    HiGHS at once."""
-
-    def __init__(self, gain: FloatArray, upper: FloatArray) -> None:
-        self.gain = gain
-        self.col_upper = upper
-        self.upper: list[float] = []
-        self.starts: list[int] = []
-        self.index: list[int] = []
-        self.value: list[float] = []
-
-    def add(self, upper: float, cols: list[int], coefs: list[float]) -> None:
-        self.upper.append(upper)
-        self.starts.append(len(self.index))
-        self.index += cols
-        self.value += coefs
-
-    def load(self, h: highspy.Highs) -> None:
-        n = len(self.gain)
-        empty = np.zeros(0, dtype=np.int32)
-        h.addCols(n, self.gain, np.zeros(n), self.col_upper, 0, empty, empty, np.zeros(0))
-        kinds = np.full(n, highspy.HighsVarType.kInteger)
-        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), kinds)
-        h.addRows(
-            len(self.upper),
-            np.full(len(self.upper), -highspy.kHighsInf),
-            np.asarray(self.upper, dtype=np.float64),
-            len(self.index),
-            np.asarray(self.starts, dtype=np.int32),
-            np.asarray(self.index, dtype=np.int32),
-            np.asarray(self.value, dtype=np.float64),
-        )

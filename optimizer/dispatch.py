@@ -89,7 +89,7 @@ def solve_dispatch(problem: DispatchProblem, params: DispatchParams | None = Non
     if not result.feasible or (parcels and not trucks):
         notes.append("the routing search found no solution: every parcel is reported unmet")
     routes, delivered_at = vehicle_routes(problem, params, parcels, fleet, _ok(result))
-    boats, shipped = ship(problem, params, parcels, delivered_at)
+    boats, shipped = ship(problem, params, parcels, delivered_at, limits)
     routes += boats
     tally = Tally.start(problem, params, bounds)
     unmet: list[Unmet] = []

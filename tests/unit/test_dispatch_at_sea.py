@@ -4,6 +4,8 @@ a port the trucks drive to, and a site at sea only boats reach."""
 from __future__ import annotations
 
 import itertools
+import random
+from dataclasses import replace
 
 from optimizer import (
     Boat,
@@ -143,3 +145,97 @@ def test_a_unit_heavier_than_every_boat_is_unmet_and_says_why() -> None:
     # nothing is trucked to the port that no boat could take on
     carried = {item for r in plan.routes for s in r.stops for item, _ in s.cargo}
     assert "ANCHOR" not in carried
+
+
+def _two_boats_one_slow_truck(hold_m3: float = 15.5) -> DispatchProblem:
+    """A miniature Côn Đảo: depot A 2.4 h by road from the port (its pickup drives at 1.2
+    of road speed, its flatbed at 0.8), the site 30 km out. The big boat is in port now
+    and needs 3 h out; the fast one (1 h out) gets there at 3.5 h and holds `hold_m3`."""
+    secs: tuple[tuple[int | None, ...], ...] = (
+        (0, int(2.4 * H), int(2.4 * H)),
+        (int(2.4 * H), 0, 0),
+        (int(2.4 * H), 0, 0),
+    )
+    metres = ((0, 150_000, 150_000), (150_000, 0, 0), (150_000, 0, 0))
+    depot = DepotStock("A", 0, {"BOOM": (LotStock(1, "BOOM-1", 18),)})
+    trucks = (
+        Vehicle("A/flatbed/1", "A", "flatbed", 10_000, 40, speed_factor=0.8),
+        Vehicle("A/pickup/1", "A", "pickup", 800, 3.5, speed_factor=1.2),
+    )
+    big = Boat("A/boat/BIG", "A", 5000, 50, 10.0)
+    fast = Boat("A/boat/FAST", "A", 5000, hold_m3, 30.0, available_from=int(3.5 * H))
+    sea = SeaLeg(2, "port P", 30.0, (big, fast), 1800)
+    incident = IncidentDemand("1", 1, True, (Demand("BOOM", 18, 12 * H, 5),), sea=sea)
+    return DispatchProblem(
+        ("A", "port P", "site at sea"), secs, metres, ITEMS, (depot,), trucks, (incident,)
+    )
+
+
+def test_the_quick_pickup_brings_what_the_slow_boat_in_port_can_still_land_in_time() -> None:
+    # By hand: the pickup is at the port at 0.5 + 2.0 + 0.25 = 2.75 h, the flatbed at
+    # 0.5 + 3.0 + 0.25 = 3.75 h. The bound lands everything on the fast boat (capacity
+    # ignored) at 3.5 + 0.5 + 1 + 0.25 = 5.25 h; the rule allows until 5.25 h + 25 %.
+    # The fast boat holds 15 of the 18 sections. The flatbed alone would leave 3 for the big
+    # boat at 3.75 h, landing at 7.5 h, past the rule; the pickup's 3, sailed by the big
+    # boat as soon as they are in (2.75 h), land at 2.75 + 0.5 + 3 + 0.25 = 6.5 h. The fast
+    # boat, loading from 3.5 h, takes the flatbed's 15 aboard as they come in (3.75 h, as a
+    # boat takes what lands while it loads) and lands them at 3.5 + 0.5 + 1 + 0.25 h.
+    problem = _two_boats_one_slow_truck()
+    plan = solved(problem)
+    line = plan.fulfilment[0]
+    assert line.earliest == int(5.25 * H)
+    assert (line.met, line.within_bound, plan.within_bound_share) == (18, 18, 1.0)
+    sent = {r.vehicle: next(s.cargo for s in r.stops if s.kind == "delivery") for r in plan.routes}
+    assert sent["A/pickup/1"] == (("BOOM", 3),)
+    assert sent["A/flatbed/1"] == (("BOOM", 15),)
+    landed = {  # unloaded on site
+        r.vehicle: next(s.departure for s in r.stops if s.kind == "delivery")
+        for r in plan.routes
+        if r.vehicle_type == "boat"
+    }
+    assert landed == {"A/boat/BIG": int(6.5 * H), "A/boat/FAST": int(5.25 * H)}
+    assert sent["A/boat/BIG"] == (("BOOM", 3),)
+
+
+def test_with_room_on_the_fast_boat_for_everything_one_truck_goes_and_one_boat_sails() -> None:
+    plan = solved(_two_boats_one_slow_truck(hold_m3=20))
+    assert {r.vehicle for r in plan.routes} == {"A/flatbed/1", "A/boat/FAST"}
+    assert plan.within_bound_share == 1.0
+    # the fast boat loads from when the flatbed is in: 3.75 + 0.5 + 1 + 0.25 h
+    assert plan.fulfilment[0].last_arrival == int(5.5 * H)
+
+
+def test_boats_planned_together_keep_their_holds_and_land_nothing_before_its_bound() -> None:
+    rng = random.Random(11)
+    for _ in range(25):
+        problem = _two_boats_one_slow_truck(hold_m3=rng.choice([4.0, 9.5, 15.5, 30.0]))
+        inc = problem.incidents[0]
+        assert inc.sea is not None
+        boats = tuple(
+            Boat(
+                b.id,
+                "A",
+                rng.choice([400.0, 1500.0, 5000.0]),
+                b.capacity_m3,
+                rng.choice([10.0, 20.0, 30.0]),
+                available_from=rng.choice([0, 2 * H, int(3.5 * H)]),
+            )
+            for b in inc.sea.boats
+        )
+        demands = (
+            Demand("BOOM", rng.randint(1, 18), 12 * H, rng.randint(1, 5)),
+            Demand("PAD", rng.randint(0, 40) or 1, 12 * H, rng.randint(1, 5)),
+        )
+        depot = DepotStock(
+            "A", 0, {"BOOM": (LotStock(1, "BOOM-1", 18),), "PAD": (LotStock(2, "PAD-1", 40),)}
+        )
+        problem = replace(
+            problem,
+            depots=(depot,),
+            incidents=(replace(inc, demands=demands, sea=replace(inc.sea, boats=boats)),),
+        )
+        plan = solved(problem)
+        for f in plan.fulfilment:
+            assert f.met + sum(u.quantity for u in plan.unmet if u.item == f.item) == f.quantity
+            if f.first_arrival is not None:
+                assert f.first_arrival >= f.earliest
