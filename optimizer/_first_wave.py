@@ -79,7 +79,8 @@ def first_wave(
         if lines:
             loads.append(Load(vehicle, lines[0][0].line.incident, lines))
     by_vehicle = {v.id: g for v, g in zip(fleet.vehicles, gains, strict=True)}
-    loads = _merge(problem, params, _fill(problem, loads, assignments, by_vehicle))
+    loads = _fill(problem, loads, assignments, by_vehicle)
+    loads = _merge(problem, params, loads, assignments, by_vehicle)
     if not all(_fits(problem, ld.vehicle, ld.lines) for ld in loads):
         return None  # not loads these vehicles can take: the greedy cut instead
     return loads
@@ -138,28 +139,39 @@ def _fits(problem: DispatchProblem, vehicle: Vehicle, lines: list[tuple[Assignme
     )
 
 
-def _merge(problem: DispatchProblem, params: DispatchParams, loads: list[Load]) -> list[Load]:
+def _merge(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    loads: list[Load],
+    assignments: list[Assignment],
+    gains: dict[str, list[float]],
+) -> list[Load]:
     """Loads whose units all fit in the room the other vehicles going to the same incident
     leave, moved there, smallest first: the solver stops within `MIP_GAP` of its optimum,
-    and a vehicle more is a gap of less than that. At sea only onto vehicles at the port no
-    later: a pickup's load moved onto a slower truck could miss the boat it was sent for."""
+    and a vehicle more is a gap of less than that. Only onto vehicles where every unit
+    gains as much (a quick pickup's load moved onto a slow truck would miss its bound
+    rule), and at sea at the port no later (it could miss the boat it was sent for)."""
+    index = {id(a): k for k, a in enumerate(assignments)}
     kept = sorted(loads, key=lambda ld: (_weight(problem, ld.lines), ld.vehicle.id))
     at = {
         ld.vehicle.id: arrival(problem, params, ld.vehicle, problem.incident(ld.incident).location)
         for ld in loads
         if problem.incident(ld.incident).sea is not None
     }
+
+    def takes(o: Load, load: Load) -> bool:
+        mine, theirs = gains[load.vehicle.id], gains[o.vehicle.id]
+        here = at.get(load.vehicle.id)
+        return (
+            o is not load
+            and o.incident == load.incident
+            and all(theirs[index[id(a)]] >= mine[index[id(a)]] - 1e-9 for a, _n in load.lines)
+            and (here is None or (at.get(o.vehicle.id) or 0) <= here)
+        )
+
     k = 0
     while k < len(kept):
-        here = at.get(kept[k].vehicle.id)
-        others = [
-            o
-            for o in kept
-            if o is not kept[k]
-            and o.incident == kept[k].incident
-            and (here is None or (at.get(o.vehicle.id) or 0) <= here)
-        ]
-        moved = _move_all(problem, kept[k], others)
+        moved = _move_all(problem, kept[k], [o for o in kept if takes(o, kept[k])])
         if moved is None:
             k += 1
             continue

@@ -100,3 +100,29 @@ def test_a_load_that_fits_one_vehicle_goes_on_one_vehicle(monkeypatch: pytest.Mo
 
     assert loads is not None and len(loads) == 1
     assert loads[0].lines[0][1] == 50
+
+
+def test_goods_that_only_the_quick_vehicle_lands_within_their_bound_rule_go_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Depot N is 2 h from the site at road speed. Its pickup (speed 1.25) is there at
+    # 0.5 + 1.6 + 0.25 = 2.35 h, which is the boom sections' bound, and their rule's limit
+    # is 2.35 h + 25 %; its flatbed (0.7) gets there at 0.5 + 2.86 + 0.25 = 3.61 h, too late.
+    # The pickup holds 2 of the 3 sections (375 kg each). All 3 fit on the flatbed alone,
+    # which the first wave chose while it timed every vehicle at road speed (measured: 0 of
+    # 3 sections in time).
+    monkeypatch.setattr(officer, "ITEMS", ITEMS)
+    fleet = (
+        Vehicle("N/flatbed/1", "N", "flatbed", 10_000, 40, speed_factor=0.7),
+        Vehicle("N/pickup/1", "N", "pickup", 800, 3.5, speed_factor=1.25),
+    )
+    problem = officer.two_depots(2.0, 9.0, {"BOOM": 3}, {}, fleet, (Demand("BOOM", 3, 12 * H, 4),))
+    plan = solve_dispatch(problem, PARAMS)
+    assert check_dispatch_plan(problem, plan) == []
+    boom = plan.fulfilment[0]
+    assert boom.earliest == boom.first_arrival == int(2.35 * H)
+    assert boom.within_bound == 2
+    carried = {
+        r.vehicle: dict(next(s.cargo for s in r.stops if s.kind == "delivery")) for r in plan.routes
+    }
+    assert carried == {"N/pickup/1": {"BOOM": 2}, "N/flatbed/1": {"BOOM": 1}}
