@@ -213,7 +213,11 @@ def _solve(
         )
     # The default budget grows with the incidents planned together, up to 5 s.
     budget = min(MAX_DEFAULT_S, settings.dispatch_time_limit_s * len(problem.incidents))
-    params = DispatchParams(time_limit_s=cmd.time_limit_s or budget, seed=cmd.seed)
+    params = DispatchParams(
+        time_limit_s=cmd.time_limit_s or budget,
+        seed=cmd.seed,
+        beyond_bound_h=settings.dispatch_beyond_bound_h,
+    )
     plan = solve(problem, params)
     violations = check_dispatch_plan(problem, plan)
     if violations:  # a solver bug: never store a plan that breaks the books

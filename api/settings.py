@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     #: The level at which depots may break into their reserve floors.
     national_level: str = "national"
     dispatch_time_limit_s: float = 1.0
+    #: hours a unit landing past its line's bound rule costs in the dispatch plan's
+    #: loading decisions (optimizer `DispatchParams.beyond_bound_h`; bench/README.md has
+    #: what other values buy and cost)
+    dispatch_beyond_bound_h: float = Field(default=6.0, ge=0, le=72)
     #: worker processes that run jobs (stock-levels runs) beside the server
     job_workers: int = 1
     #: a Dask scheduler address: a stock-levels run fans its scenarios out to that cluster

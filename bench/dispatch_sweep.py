@@ -71,6 +71,8 @@ class Row:
     last_h: float | None = None
     #: the best share within the bound rule any plan could reach (an upper bound)
     ceiling: float | None = None
+    #: the plan's objective (priority-weighted hours until landing, unmet units at a penalty)
+    objective: float | None = None
     error: str = ""
 
     @property
@@ -172,14 +174,21 @@ def _ceiling(
     return within_ceiling(problem, DispatchParams(), full)
 
 
-def plan_one(seeded: Path, case: Case, weights: dict[str, float], road: RoadContext) -> Row:
-    """Declare the incident on a fresh copy of the seeded database and plan it."""
+def plan_one(
+    seeded: Path,
+    case: Case,
+    weights: dict[str, float],
+    road: RoadContext,
+    beyond_bound_h: float = 6.0,
+) -> Row:
+    """Declare the incident on a fresh copy of the seeded database and plan it, a unit past
+    its bound rule costing `beyond_bound_h` hours more in the plan's loading decisions."""
     work = Path(tempfile.mkdtemp(prefix="chemdepot-sweep-"))
     db = Database(f"sqlite:///{work / 'db.sqlite'}")
     try:
         shutil.copy(seeded, work / "db.sqlite")
         url = f"sqlite:///{work / 'db.sqlite'}"
-        settings = Settings(database_url=url, data_dir=DATA)
+        settings = Settings(database_url=url, data_dir=DATA, dispatch_beyond_bound_h=beyond_bound_h)
         client = TestClient(
             create_app(settings, database=db),
             headers={"Authorization": f"Bearer {token_for(db, 'bench')}"},
@@ -240,6 +249,7 @@ def _row(case: Case, plan: dict[str, Any], wall: float, weights: dict[str, float
         wall_s=round(wall, 3),
         first_h=round(min(firsts), 2) if firsts else None,
         last_h=round(max(lasts), 2) if lasts else None,
+        objective=solve["objective"],
     )
 
 
@@ -315,6 +325,12 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default="", help="comma-separated hazard source ids (SEA, ISL: those cases)"
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--beyond-bound-h",
+        type=float,
+        default=6.0,
+        help="hours a unit past its bound rule costs in the plans (the product's 6)",
+    )
     args = parser.parse_args(argv)
     only = {s for s in args.only.split(",") if s}
     seeded_dir = Path(tempfile.mkdtemp(prefix="chemdepot-sweep-seed-"))
@@ -326,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for n, case in enumerate(cases(args.samples, args.seed, only), 1):
             print(f"[{n}] {case.name} {case.template}", file=sys.stderr, flush=True)
-            rows.append(plan_one(seeded, case, weights, road))
+            rows.append(plan_one(seeded, case, weights, road, args.beyond_bound_h))
         render(rows)
         if args.json:
             args.json.write_text(

@@ -38,7 +38,7 @@ TIME_SHARE = 0.5
 #: land equally early, the one still inside its line's bound goes first. Measured on the
 #: Nghi Sơn oil spill (national): 6 h raised the share within the bound from 0.876 to 0.890
 #: for 1.6 % more objective; 24 h gave 0.915 for 13 % more, which buys the metric with the
-#: arrival times it stands for
+#: arrival times it stands for (the default of `DispatchParams.beyond_bound_h`)
 BEYOND_BOUND_H = 6.0
 
 
@@ -351,7 +351,7 @@ class _Model:
                         assert arrival is not None  # a boat sails: `landed` said so
                         cost = line.weight * (arrival / 3600 + params.substitute_penalty_h * rank)
                         if arrival > self.limits.get(n, arrival):
-                            cost += line.weight * BEYOND_BOUND_H
+                            cost += line.weight * self.params.beyond_bound_h
                         col = self.m.col(cost, most)
                         self.x[(depot.code, n, item, wave)] = (col, rank, arrival)
                         trips[key][1].append((col, most))

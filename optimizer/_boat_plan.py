@@ -7,7 +7,7 @@ at once and still landed them in time, takes what is left after the last truck, 
 Here each boat leaves on its first trip at one of the times goods reach the port (or when
 it gets there), with units landed by then plus its transfer time, within its hold; a unit
 gains the weighted hours it lands sooner than on the first boat back from a first trip
-(`_sea_wave.missed_boats`), and `BEYOND_BOUND_H` more where that keeps it within its line's
+(`_sea_wave.missed_boats`), and `beyond_bound_h` more where that keeps it within its line's
 bound rule, as the first wave priced it. What no first trip takes is sailed greedily.
 Measured (bench/README.md): Lý Sơn 0.494 -> 0.549 of the weighted units within the bound
 rule (its ceiling), and on Côn Đảo 33 solid booms within it where none were."""
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from ._allocation import BEYOND_BOUND_H, Assignment
+from ._allocation import Assignment
 from ._columns import Columns
 from ._sea_wave import missed_boats
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg
@@ -126,21 +126,26 @@ def _aboard(
             continue
         if _kg(problem, a) > boat.capacity_kg or _m3(problem, a) > boat.capacity_m3:
             continue
-        gain = _gain(a, landing, missed_boats(sea, params, item.ready), limits)
+        otherwise = missed_boats(sea, params, item.ready)
+        gain = _gain(a, landing, otherwise, limits, params.beyond_bound_h)
         if gain > 0:
             out.append((g, m.cols([gain], [float(item.units)])))
     return out
 
 
 def _gain(
-    a: Assignment, landing: int, otherwise: int | None, limits: dict[tuple[str, str], int]
+    a: Assignment,
+    landing: int,
+    otherwise: int | None,
+    limits: dict[tuple[str, str], int],
+    bonus_h: float,
 ) -> float:
     if otherwise is None:
         return 0.0
     hours = (otherwise - landing) / 3600
     limit = limits.get((a.line.incident, a.line.item))
     if limit is not None:
-        hours += BEYOND_BOUND_H * ((otherwise > limit) - (landing > limit))
+        hours += bonus_h * ((otherwise > limit) - (landing > limit))
     return a.line.weight * hours
 
 

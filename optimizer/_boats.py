@@ -4,7 +4,7 @@ back soon beats a slow one idle now), with everything else landed by the time it
 that fits, the most priority weight per share of the hold first; a boat's round trip is
 loading, the crossing, unloading and the way back. The boats' first trips may instead be
 planned together (`_boat_plan`: which boat leaves when, with what): the plan kept is the one
-the plan's measure prefers (priority-weighted hours until landing, and `BEYOND_BOUND_H` for
+the plan's measure prefers (priority-weighted hours until landing, and `beyond_bound_h` for
 a unit past its line's bound rule). The allocation sends to sea only what some boat can
 take aboard (`SeaLeg.carries`)."""
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from ._allocation import BEYOND_BOUND_H, Assignment
+from ._allocation import Assignment
 from ._boat_plan import FirstTrip, Goods, first_trips
 from ._parcels import Parcel
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg, Stop, VehicleRoute
@@ -97,7 +97,7 @@ def _cost(
     trips: dict[Boat, list[_Trip]],
     limits: dict[tuple[str, str], int],
 ) -> float:
-    """Priority-weighted hours until landing, and `BEYOND_BOUND_H` for each weighted unit
+    """Priority-weighted hours until landing, and `beyond_bound_h` for each weighted unit
     that lands past its line's bound rule (as the first wave and the allocation price it)."""
     total = 0.0
     for boat, boat_trips in trips.items():
@@ -107,7 +107,7 @@ def _cost(
                 hours = landed / 3600
                 limit = limits.get((a.line.incident, a.line.item))
                 if limit is not None and landed > limit:
-                    hours += BEYOND_BOUND_H
+                    hours += params.beyond_bound_h
                 total += a.line.weight * units * hours
     return total
 

@@ -5,7 +5,7 @@ greedily onto the actual vehicles, the loads can leave room unused (a pickup ful
 bales by volume, a truck full of heavy sections by weight) and push high-priority goods to a
 second trip. Here the units of every shipment from the depot go onto its vehicles to gain
 the most: a unit on the first trip lands a round trip sooner than on the next, worth its
-priority weight per hour, and more (`BEYOND_BOUND_H`) where that keeps it within its line's
+priority weight per hour, and more (`beyond_bound_h`) where that keeps it within its line's
 bound rule; a vehicle sent costs its trip, as in the allocation. Each vehicle's first load
 goes to one incident. Measured on the Nghi Sơn oil spill (provincial), whose nearest depot
 holds more boom than its six vehicles carry at once: the greedy cut put 24 of 40 boom
@@ -267,7 +267,10 @@ def _sea_columns(
         for slot in slots(problem, params, fleet, incident):
             z = m.cols([0.0], [1.0])
             by_boat.setdefault(slot.boat.id, []).append(z)
-            landed = [value(a, slot.landing, later[k], limits) for k, a in enumerate(assignments)]
+            landed = [
+                value(a, slot.landing, later[k], limits, params.beyond_bound_h)
+                for k, a in enumerate(assignments)
+            ]
             xs, sizes = _slot_columns(m, problem, assignments, gains, slot, landed)
             for q, x in xs:
                 aboard.setdefault(q, []).append(x)

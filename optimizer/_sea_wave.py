@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._allocation import BEYOND_BOUND_H, Assignment, Fleet, straight_arrival
+from ._allocation import Assignment, Fleet, straight_arrival
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg, Vehicle
 from .driving import vehicle_leg_seconds
 
@@ -59,16 +59,21 @@ def later_landing(
 
 
 def value(
-    a: Assignment, landing: int | None, later: int | None, limits: dict[tuple[str, str], int]
+    a: Assignment,
+    landing: int | None,
+    later: int | None,
+    limits: dict[tuple[str, str], int],
+    bonus_h: float,
 ) -> float:
     """What one unit of `a` landing at `landing` rather than `later` gains, in weighted
-    hours, and `BEYOND_BOUND_H` more where that keeps it within its line's bound rule."""
+    hours, and `bonus_h` more (`DispatchParams.beyond_bound_h`) where that keeps it within
+    its line's bound rule."""
     if landing is None or later is None:
         return 0.0
     hours = (later - landing) / 3600
     limit = limits.get((a.line.incident, a.line.item))
     if limit is not None and landing <= limit < later:
-        hours += BEYOND_BOUND_H
+        hours += bonus_h
     return a.line.weight * hours
 
 
@@ -122,7 +127,8 @@ def gain(
     if inc.sea is None:
         return _on_land(problem, params, fleet, vehicle, a, later, limits)
     at = arrival(problem, params, vehicle, inc.location)
-    return value(a, None if at is None else missed_boats(inc.sea, params, at), later, limits)
+    landed = None if at is None else missed_boats(inc.sea, params, at)
+    return value(a, landed, later, limits, params.beyond_bound_h)
 
 
 def _on_land(
@@ -147,5 +153,5 @@ def _on_land(
     hours = (later - timing[0]) / 3600
     limit = limits.get((a.line.incident, a.line.item))
     if limit is not None and own <= limit < later:
-        hours += BEYOND_BOUND_H
+        hours += params.beyond_bound_h
     return a.line.weight * hours

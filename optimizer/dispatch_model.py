@@ -187,10 +187,16 @@ class DispatchParams:
     #: a provincial-level incident draws on depots whose first load can be on site within
     #: this time (a planning assumption, data/README.md); national ones on every depot
     provincial_reach_s: int = 12 * 3600
+    #: a unit landing past its line's bound rule costs this many hours more in the
+    #: allocation, the first wave and the boats' loading (`_allocation.BEYOND_BOUND_H`
+    #: says why 6 h; the bench varies it to measure what the share within the rule costs)
+    beyond_bound_h: float = 6.0
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 600:
             raise InvalidProblemError("time_limit_s must be in (0, 600]")
+        if not 0 <= self.beyond_bound_h <= 72:
+            raise InvalidProblemError("beyond_bound_h must be in [0, 72]")
         if self.horizon_s <= 0 or self.provincial_reach_s <= 0:
             raise InvalidProblemError("horizon_s and provincial_reach_s must be positive")
 

@@ -8,7 +8,16 @@ import random
 
 import pytest
 
-from optimizer import Demand, DispatchParams, ItemSpec, Vehicle, check_dispatch_plan, solve_dispatch
+from optimizer import (
+    Demand,
+    DispatchParams,
+    DispatchProblem,
+    InvalidProblemError,
+    ItemSpec,
+    Vehicle,
+    check_dispatch_plan,
+    solve_dispatch,
+)
 from optimizer._allocation import Assignment, Fleet, Line
 from optimizer._first_wave import first_wave
 from tests.unit import test_dispatch_officer as officer
@@ -102,6 +111,16 @@ def test_a_load_that_fits_one_vehicle_goes_on_one_vehicle(monkeypatch: pytest.Mo
     assert loads[0].lines[0][1] == 50
 
 
+def _pickup_and_slow_flatbed() -> DispatchProblem:
+    """Depot N, 2 h from the site at road speed, holds 3 boom sections; its pickup drives
+    at 1.25 of road speed and holds 2 of them, its flatbed at 0.7."""
+    fleet = (
+        Vehicle("N/flatbed/1", "N", "flatbed", 10_000, 40, speed_factor=0.7),
+        Vehicle("N/pickup/1", "N", "pickup", 800, 3.5, speed_factor=1.25),
+    )
+    return officer.two_depots(2.0, 9.0, {"BOOM": 3}, {}, fleet, (Demand("BOOM", 3, 12 * H, 4),))
+
+
 def test_goods_that_only_the_quick_vehicle_lands_within_their_bound_rule_go_on_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -112,11 +131,7 @@ def test_goods_that_only_the_quick_vehicle_lands_within_their_bound_rule_go_on_i
     # which the first wave chose while it timed every vehicle at road speed (measured: 0 of
     # 3 sections in time).
     monkeypatch.setattr(officer, "ITEMS", ITEMS)
-    fleet = (
-        Vehicle("N/flatbed/1", "N", "flatbed", 10_000, 40, speed_factor=0.7),
-        Vehicle("N/pickup/1", "N", "pickup", 800, 3.5, speed_factor=1.25),
-    )
-    problem = officer.two_depots(2.0, 9.0, {"BOOM": 3}, {}, fleet, (Demand("BOOM", 3, 12 * H, 4),))
+    problem = _pickup_and_slow_flatbed()
     plan = solve_dispatch(problem, PARAMS)
     assert check_dispatch_plan(problem, plan) == []
     boom = plan.fulfilment[0]
@@ -126,3 +141,22 @@ def test_goods_that_only_the_quick_vehicle_lands_within_their_bound_rule_go_on_i
         r.vehicle: dict(next(s.cargo for s in r.stops if s.kind == "delivery")) for r in plan.routes
     }
     assert carried == {"N/pickup/1": {"BOOM": 2}, "N/flatbed/1": {"BOOM": 1}}
+
+
+def test_with_no_bonus_for_the_bound_rule_the_minutes_decide_and_one_flatbed_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The case above with `beyond_bound_h` 0: the first trip's hours, timed by the fleet,
+    # are the same on either vehicle, so one vehicle takes all three and none is in time.
+    monkeypatch.setattr(officer, "ITEMS", ITEMS)
+    problem = _pickup_and_slow_flatbed()
+    plan = solve_dispatch(problem, DispatchParams(time_limit_s=2.0, beyond_bound_h=0.0))
+    assert check_dispatch_plan(problem, plan) == []
+    assert [r.vehicle for r in plan.routes] == ["N/flatbed/1"]
+    assert plan.fulfilment[0].within_bound == 0
+
+
+@pytest.mark.parametrize("hours", [-1.0, 73.0])
+def test_a_bonus_for_the_bound_rule_outside_0_to_72_hours_is_refused(hours: float) -> None:
+    with pytest.raises(InvalidProblemError, match="beyond_bound_h"):
+        DispatchParams(beyond_bound_h=hours)

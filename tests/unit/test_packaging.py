@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import typer
+from pydantic import ValidationError
 
 from api import import_parsing
 from api.app import create_app
@@ -278,3 +279,8 @@ def test_an_undeclared_import_and_an_unused_declaration_are_reported(
     found = checker.problems()
     assert any(line.startswith("starlette") and "not declared" in line for line in found)
     assert any(line.startswith("never-imported: declared") for line in found)
+
+
+def test_a_bound_rule_bonus_outside_0_to_72_hours_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ValidationError, match="dispatch_beyond_bound_h"):
+        Settings(dispatch_beyond_bound_h=-1)
