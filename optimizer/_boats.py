@@ -131,8 +131,9 @@ def _sail(
             spec = problem.items[w.assignment.item]
             units = min(planned_units, _fit(boat, trip, spec.unit_weight_kg, spec.unit_volume_m3))
             _take(problem, trip, w, units, waiting)
-        trips[boat].append(trip)
-        free[boat] = trip.start + _round_trip(params, sea, boat)
+        if trip.cargo:  # a boat sails only with goods aboard
+            trips[boat].append(trip)
+            free[boat] = trip.start + _round_trip(params, sea, boat)
     while waiting:
         head = waiting[0]
         spec = problem.items[head.assignment.item]
