@@ -14,7 +14,6 @@ sections on the first trip, this 30; see `bench/README.md`."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -22,7 +21,8 @@ import numpy as np
 from ._allocation import KM, VEHICLE_HOUR, Assignment, Fleet, straight_arrival
 from ._columns import Columns
 from ._sea_wave import Slot, arrival, gain, later_landing, slots, value
-from .dispatch_model import DispatchParams, DispatchProblem, Vehicle
+from ._wave_loads import Load, fits, merge, unit_kg, unit_m3, weight
+from .dispatch_model import DispatchParams, DispatchProblem
 
 #: HiGHS's limits for one depot's first wave: within 0.1 % of the best loading (a vehicle
 #: too many is taken back by `_merge`), which the largest measured (10 vehicles, 14
@@ -36,15 +36,6 @@ SHAVE = 1e-6
 #: weighted unit-hours a vehicle costs beyond its trip, so that of two equal loadings the
 #: one with fewer vehicles wins
 TIE = 0.01
-
-
-@dataclass(frozen=True)
-class Load:
-    """One vehicle's first trip: the incident and the units of each assignment."""
-
-    vehicle: Vehicle
-    incident: str
-    lines: list[tuple[Assignment, int]]
 
 
 def first_wave(
@@ -80,8 +71,8 @@ def first_wave(
             loads.append(Load(vehicle, lines[0][0].line.incident, lines))
     by_vehicle = {v.id: g for v, g in zip(fleet.vehicles, gains, strict=True)}
     loads = _fill(problem, loads, assignments, by_vehicle)
-    loads = _merge(problem, params, loads, assignments, by_vehicle)
-    if not all(_fits(problem, ld.vehicle, ld.lines) for ld in loads):
+    loads = merge(problem, params, loads, assignments, by_vehicle)
+    if not all(fits(problem, ld.vehicle, ld.lines) for ld in loads):
         return None  # not loads these vehicles can take: the greedy cut instead
     return loads
 
@@ -104,8 +95,8 @@ def _fill(
         mine = gains[load.vehicle.id]
         order = sorted(range(len(assignments)), key=lambda k: -mine[k])
         lines = list(load.lines)
-        free_kg = load.vehicle.capacity_kg - _weight(problem, lines)
-        free_m3 = load.vehicle.capacity_m3 - sum(_m3(problem, a) * n for a, n in lines)
+        free_kg = load.vehicle.capacity_kg - weight(problem, lines)
+        free_m3 = load.vehicle.capacity_m3 - sum(unit_m3(problem, a) * n for a, n in lines)
         for k in order:
             a = assignments[k]
             if left[id(a)] <= 0 or a.line.incident != load.incident or mine[k] <= 0:
@@ -114,104 +105,20 @@ def _fill(
             if fit > 0:
                 lines.append((a, fit))
                 left[id(a)] -= fit
-                free_kg -= fit * _kg(problem, a)
-                free_m3 -= fit * _m3(problem, a)
+                free_kg -= fit * unit_kg(problem, a)
+                free_m3 -= fit * unit_m3(problem, a)
         out.append(Load(load.vehicle, load.incident, lines))
     return out
 
 
 def _fit(problem: DispatchProblem, a: Assignment, n: int, free_kg: float, free_m3: float) -> int:
     """How many of `n` units of `a` fit in the room left (`_fits` has the last word)."""
-    kg, m3 = _kg(problem, a), _m3(problem, a)
+    kg, m3 = unit_kg(problem, a), unit_m3(problem, a)
     if kg > 0:
         n = min(n, math.floor((free_kg + 1e-9) / kg + 1e-9))
     if m3 > 0:
         n = min(n, math.floor((free_m3 + 1e-9) / m3 + 1e-9))
     return max(n, 0)
-
-
-def _fits(problem: DispatchProblem, vehicle: Vehicle, lines: list[tuple[Assignment, int]]) -> bool:
-    """Whether the load fits the vehicle in whole kg and litres, as the router counts."""
-    kg = sum(_kg(problem, a) * n for a, n in lines)
-    m3 = sum(_m3(problem, a) * n for a, n in lines)
-    return math.ceil(kg - 1e-6) <= int(vehicle.capacity_kg) and math.ceil(m3 * 1000 - 1e-6) <= int(
-        vehicle.capacity_m3 * 1000
-    )
-
-
-def _merge(
-    problem: DispatchProblem,
-    params: DispatchParams,
-    loads: list[Load],
-    assignments: list[Assignment],
-    gains: dict[str, list[float]],
-) -> list[Load]:
-    """Loads whose units all fit in the room the other vehicles going to the same incident
-    leave, moved there, smallest first: the solver stops within `MIP_GAP` of its optimum,
-    and a vehicle more is a gap of less than that. Only onto vehicles where every unit
-    gains as much (a quick pickup's load moved onto a slow truck would miss its bound
-    rule), and at sea at the port no later (it could miss the boat it was sent for)."""
-    index = {id(a): k for k, a in enumerate(assignments)}
-    kept = sorted(loads, key=lambda ld: (_weight(problem, ld.lines), ld.vehicle.id))
-    at = {
-        ld.vehicle.id: arrival(problem, params, ld.vehicle, problem.incident(ld.incident).location)
-        for ld in loads
-        if problem.incident(ld.incident).sea is not None
-    }
-
-    def takes(o: Load, load: Load) -> bool:
-        mine, theirs = gains[load.vehicle.id], gains[o.vehicle.id]
-        here = at.get(load.vehicle.id)
-        return (
-            o is not load
-            and o.incident == load.incident
-            and all(theirs[index[id(a)]] >= mine[index[id(a)]] - 1e-9 for a, _n in load.lines)
-            and (here is None or (at.get(o.vehicle.id) or 0) <= here)
-        )
-
-    k = 0
-    while k < len(kept):
-        moved = _move_all(problem, kept[k], [o for o in kept if takes(o, kept[k])])
-        if moved is None:
-            k += 1
-            continue
-        kept = [moved.get(id(o), o) for o in kept if o is not kept[k]]
-    return sorted(kept, key=lambda ld: ld.vehicle.id)
-
-
-def _move_all(problem: DispatchProblem, load: Load, others: list[Load]) -> dict[int, Load] | None:
-    """The other loads with every unit of `load` added where they fit; None if some do not."""
-    lines = {id(o): list(o.lines) for o in others}
-    room = {
-        id(o): (
-            o.vehicle.capacity_kg - _weight(problem, o.lines),
-            o.vehicle.capacity_m3 - sum(_m3(problem, a) * n for a, n in o.lines),
-        )
-        for o in others
-    }
-    for a, n in load.lines:
-        kg, m3 = _kg(problem, a), _m3(problem, a)
-        for o in others:
-            free_kg, free_m3 = room[id(o)]
-            fit = n
-            if kg > 0:
-                fit = min(fit, int((free_kg + 1e-9) // kg))
-            if m3 > 0:
-                fit = min(fit, int((free_m3 + 1e-9) // m3))
-            if fit <= 0:
-                continue
-            lines[id(o)].append((a, fit))
-            room[id(o)] = (free_kg - fit * kg, free_m3 - fit * m3)
-            n -= fit
-            if n == 0:
-                break
-        if n > 0:
-            return None
-    return {id(o): Load(o.vehicle, o.incident, lines[id(o)]) for o in others}
-
-
-def _weight(problem: DispatchProblem, lines: list[tuple[Assignment, int]]) -> float:
-    return sum(_kg(problem, a) * n for a, n in lines)
 
 
 def _model(
@@ -234,7 +141,7 @@ def _model(
         for i in range(n_i):
             mine = [k for k in range(n_a) if incident_of[k] == i]
             cols = [v * n_a + k for k in mine] + [n_v * n_a + v * n_i + i]
-            for cap, size in ((vehicle.capacity_kg, _kg), (vehicle.capacity_m3, _m3)):
+            for cap, size in ((vehicle.capacity_kg, unit_kg), (vehicle.capacity_m3, unit_m3)):
                 coefs = [size(problem, assignments[k]) for k in mine] + [-cap * (1 - SHAVE)]
                 m.add(0.0, cols, coefs)
             # nothing, not even goods of no weight or volume, goes to an incident not chosen
@@ -297,7 +204,7 @@ def _slot_columns(
     xs: list[tuple[int, int]] = []
     sizes: list[tuple[float, float]] = []
     for k, a in enumerate(assignments):
-        kg, m3 = _kg(problem, a), _m3(problem, a)
+        kg, m3 = unit_kg(problem, a), unit_m3(problem, a)
         if a.line.incident != slot.incident or kg > slot.boat.capacity_kg:
             continue
         if m3 > slot.boat.capacity_m3:
@@ -324,7 +231,7 @@ def _break_symmetry(
     at least the other's weight: swapping their loads gives the same plan, and without
     these rows HiGHS spent its whole time limit proving so on a depot of three alike trucks."""
     n_a, n_v = len(assignments), len(fleet.vehicles)
-    kg = [_kg(problem, a) for a in assignments]
+    kgs = [unit_kg(problem, a) for a in assignments]
     sea = sorted({a.line.incident for a in assignments if problem.incident(a.line.incident).sea})
     alike = [
         (
@@ -341,7 +248,7 @@ def _break_symmetry(
         ys = [n_v * n_a + v * n_i + i for i in range(n_i)]
         m.add(0.0, [y + n_i for y in ys] + ys, [1.0] * n_i + [-1.0] * n_i)
         cols = [(v + 1) * n_a + k for k in range(n_a)] + [v * n_a + k for k in range(n_a)]
-        m.add(0.0, cols, kg + [-w for w in kg])
+        m.add(0.0, cols, kgs + [-w for w in kgs])
 
 
 def _trip_cost(
@@ -355,11 +262,3 @@ def _trip_cost(
     hours = 0.0 if timing is None else timing[1] / 3600
     metres = 2 * (problem.metres[here][there] or 0)
     return VEHICLE_HOUR * hours + KM * metres / 1000 + TIE
-
-
-def _kg(problem: DispatchProblem, a: Assignment) -> float:
-    return problem.items[a.item].unit_weight_kg
-
-
-def _m3(problem: DispatchProblem, a: Assignment) -> float:
-    return problem.items[a.item].unit_volume_m3
