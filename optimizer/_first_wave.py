@@ -21,7 +21,7 @@ import numpy as np
 from ._allocation import KM, VEHICLE_HOUR, Assignment, Fleet, straight_arrival
 from ._columns import Columns
 from ._sea_wave import Slot, arrival, gain, later_landing, slots, value
-from ._wave_loads import Load, fits, merge, unit_kg, unit_m3, weight
+from ._wave_loads import Load, fits, merge, tidy, unit_kg, unit_m3, weight
 from .dispatch_model import DispatchParams, DispatchProblem
 
 #: HiGHS's limits for one depot's first wave: within 0.1 % of the best loading (a vehicle
@@ -72,6 +72,7 @@ def first_wave(
     by_vehicle = {v.id: g for v, g in zip(fleet.vehicles, gains, strict=True)}
     loads = _fill(problem, loads, assignments, by_vehicle)
     loads = merge(problem, params, loads, assignments, by_vehicle)
+    loads = tidy(problem, params, loads, assignments, by_vehicle)
     if not all(fits(problem, ld.vehicle, ld.lines) for ld in loads):
         return None  # not loads these vehicles can take: the greedy cut instead
     return loads

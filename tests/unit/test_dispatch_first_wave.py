@@ -20,6 +20,7 @@ from optimizer import (
 )
 from optimizer._allocation import Assignment, Fleet, Line
 from optimizer._first_wave import first_wave
+from optimizer._wave_loads import Load, fits, tidy
 from tests.unit import test_dispatch_officer as officer
 
 H = 3600
@@ -160,3 +161,47 @@ def test_with_no_bonus_for_the_bound_rule_the_minutes_decide_and_one_flatbed_goe
 def test_a_bonus_for_the_bound_rule_outside_0_to_72_hours_is_refused(hours: float) -> None:
     with pytest.raises(InvalidProblemError, match="beyond_bound_h"):
         DispatchParams(beyond_bound_h=hours)
+
+
+def _split_loads(speed: float) -> tuple[DispatchProblem, list[Assignment], list[Load]]:
+    """Depot N, 1 h from the site: a small truck (6 m3) with 30 of 100 bales of pads
+    (0.1 m3) and 40 of 80 breathing sets (15 kg, 0.05 m3), a larger one (12 m3, at `speed`
+    of road speed) with the rest: 4 lines, 14 m3."""
+    fleet = (
+        Vehicle("N/small/1", "N", "truck", 2500, 6),
+        Vehicle("N/large/1", "N", "truck", 2500, 12, speed_factor=speed),
+    )
+    problem = officer.two_depots(1.0, 9.0, {"PAD": 100, "SCBA": 80}, {}, fleet, ())
+    pads = Assignment("N", Line("1", 0, "PAD", 100, 12 * H, 9), "PAD", 0, 100, 0)
+    sets = Assignment("N", Line("1", 1, "SCBA", 80, 12 * H, 9), "SCBA", 0, 80, 0)
+    loads = [
+        Load(fleet[0], "1", [(pads, 30), (sets, 40)]),
+        Load(fleet[1], "1", [(pads, 70), (sets, 40)]),
+    ]
+    return problem, [pads, sets], loads
+
+
+def _tidied(speed: float) -> list[list[tuple[str, int]]]:
+    problem, assignments, loads = _split_loads(speed)
+    gains = {ld.vehicle.id: [1.0, 1.0] for ld in loads}
+    tidied = tidy(problem, PARAMS, loads, assignments, gains)
+    assert all(fits(problem, ld.vehicle, ld.lines) for ld in tidied)
+    return [sorted((a.item, n) for a, n in ld.lines) for ld in tidied]
+
+
+def test_lines_split_between_two_trucks_are_brought_together_where_they_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Loaded again, the small truck takes 60 bales (6 m3) and the large one 40 bales and
+    # all 80 sets: one line split where two were, the same units on the way.
+    monkeypatch.setattr(officer, "ITEMS", ITEMS)
+    assert _tidied(1.0) == [[("PAD", 60)], [("PAD", 40), ("SCBA", 80)]]
+
+
+def test_lines_are_not_brought_together_on_a_truck_that_lands_them_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The large truck drives at 0.8 of road speed: every way of loading the pair with
+    # fewer lines puts more units on it, so the loads stay as they were.
+    monkeypatch.setattr(officer, "ITEMS", ITEMS)
+    assert _tidied(0.8) == [[("PAD", 30), ("SCBA", 40)], [("PAD", 70), ("SCBA", 40)]]
