@@ -7,7 +7,7 @@ at once and still landed them in time, takes what is left after the last truck, 
 Here each boat leaves on its first trip at one of the times goods reach the port (or when
 it gets there), with units landed by then plus its transfer time, within its hold; a unit
 gains the weighted hours it lands sooner than on the first boat back from a first trip
-(`_sea_wave.missed_boats`), and `beyond_bound_h` more where that keeps it within its line's
+(`_wave_gains.missed_boats`), and `beyond_bound_h` more where that keeps it within its line's
 bound rule, as the first wave priced it. What no first trip takes is sailed greedily.
 Measured (bench/README.md): Lý Sơn 0.494 -> 0.549 of the weighted units within the bound
 rule (its ceiling), and on Côn Đảo 33 solid booms within it where none were."""
@@ -21,7 +21,7 @@ import numpy as np
 
 from ._allocation import Assignment
 from ._columns import Columns
-from ._sea_wave import missed_boats
+from ._wave_gains import missed_boats
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg
 
 #: HiGHS's limits: the model is a few boats and a few dozen groups of goods

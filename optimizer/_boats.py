@@ -129,7 +129,8 @@ def _sail(
         for g, planned_units in first.cargo:
             w = listed[g]
             spec = problem.items[w.assignment.item]
-            units = min(planned_units, _fit(boat, trip, spec.unit_weight_kg, spec.unit_volume_m3))
+            fit = _fit(boat, trip, spec.unit_weight_kg, spec.unit_volume_m3)
+            units = min(planned_units, w.units, fit)
             _take(problem, trip, w, units, waiting)
         if trip.cargo:  # a boat sails only with goods aboard
             trips[boat].append(trip)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._allocation import KM, VEHICLE_HOUR, Assignment, Fleet, straight_arrival
 from ._columns import Columns
-from ._sea_wave import Slot, arrival, gain, later_landing, slots, value
+from ._wave_gains import Slot, arrival, gain, later_landing, slots, value
 from ._wave_loads import Load, fits, merge, tidy, unit_kg, unit_m3, weight
 from .dispatch_model import DispatchParams, DispatchProblem
 
@@ -164,7 +164,7 @@ def _sea_columns(
     gains: list[list[float]],
     limits: dict[tuple[str, str], int],
 ) -> None:
-    """For a site at sea, each boat's first trip (`_sea_wave.Slot`): z[s] (the boat leaves
+    """For a site at sea, each boat's first trip (`_wave_gains.Slot`): z[s] (the boat leaves
     then; once per boat) and x[s, v, a] (units of a from vehicle v aboard, continuous: an
     estimate the boat loading redoes in whole units), each gaining what landing then adds
     to the unit's q[v, a] gain, within the hold, and no more than v carries."""

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from ._allocation import Assignment
-from ._sea_wave import arrival
+from ._wave_gains import arrival
 from .dispatch_model import DispatchParams, DispatchProblem, Vehicle
 
 

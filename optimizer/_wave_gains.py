@@ -1,16 +1,19 @@
-"""First trips to a site at sea, priced with the boats' holds (for `_first_wave`).
+"""What a unit gains on a depot's first trip rather than the next (for `_first_wave`).
 
-Priced by the first boat that could take them, capacity ignored (as the bound prices them),
-all goods a depot lands at the port on one trip seem to sail together, and every vehicle
-seems as quick as any other: a depot sent its whole load on one slow flatbed (Côn Đảo,
-0.9 of road speed), though which boat goods catch, and so when they land, turns on the
-minutes they reach the port. Here each vehicle is timed at its own speed, and each boat's
-first trip is a choice of when it leaves (when it is at the port, or when one of the depot's
-vehicles has landed its load there), with what those vehicles landed by then within its
-hold (`Slot`): quick vehicles bring what a slow boat in port can still land in time, a
-slower one what a fast boat arriving later takes. The boats are loaded again, in whole
-units and with every depot's goods, by `_boat_plan`; other depots' goods for the same boats
-are not seen here (each depot's first wave is its own model)."""
+On land, the hours are timed as the allocation times the fleet's first wave, and the
+bound-rule bonus (`DispatchParams.beyond_bound_h`) goes only to a vehicle that itself lands
+the unit within its line's rule (`gain`). At sea, priced by the first boat that could take
+them, capacity ignored (as the bound prices them), all goods a depot lands at the port on
+one trip seemed to sail together and every vehicle seemed as quick as any other: a depot
+sent its whole load on one slow flatbed (Côn Đảo, 0.9 of road speed), though which boat
+goods catch, and so when they land, turns on the minutes they reach the port. So at sea each
+vehicle is timed at its own speed, and each boat's first trip is a choice of when it leaves
+(when it is at the port, or when one of the depot's vehicles has landed its load there),
+with what those vehicles landed by then within its hold (`Slot`): quick vehicles bring what
+a slow boat in port can still land in time, a slower one what a fast boat arriving later
+takes. The boats are loaded again, in whole units and with every depot's goods, by
+`_boat_plan`; other depots' goods for the same boats are not seen here (each depot's first
+wave is its own model)."""
 
 from __future__ import annotations
 
