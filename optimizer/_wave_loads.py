@@ -123,12 +123,12 @@ def tidy(
     assignments: list[Assignment],
     gains: dict[str, list[float]],
 ) -> list[Load]:
-    """Lines split between two vehicles going to the same incident on land brought onto
-    one, where the pair's units can be loaded again with fewer lines, both fitting and every
-    unit gaining as much and landing no later in all (priority-weighted): the solver (stopped
+    """Lines split between two vehicles going to the same incident brought onto one, where
+    the pair's units can be loaded again with fewer lines, both fitting and every unit
+    gaining as much and landing no later in all (priority-weighted): the solver (stopped
     within its gap) and the filling of spare room left D-VIN's pick list for F02 with gloves
-    on five vehicles, 3 pairs on one of them. At sea a load's vehicle decides the boat it
-    catches, so sea loads stay as they are."""
+    on five vehicles, 3 pairs on one of them. At sea, where a load's vehicle decides the
+    boat it catches, no unit moves onto the vehicle that reaches the port later."""
     index = {id(a): k for k, a in enumerate(assignments)}
     out = list(loads)
     for _ in range(TIDY_ROUNDS):
@@ -136,7 +136,7 @@ def tidy(
         for i in range(len(out)):
             for j in range(i + 1, len(out)):
                 one, two = out[i], out[j]
-                if one.incident != two.incident or problem.incident(one.incident).sea:
+                if one.incident != two.incident:
                     continue
                 pair = _repack(problem, params, one, two, index, gains)
                 if pair is None:
@@ -205,9 +205,30 @@ def _repack(
         or total(into, mine) + total(rest, theirs) < before - 1e-9
         or late(into, at[0]) + late(rest, at[1])
         > late(first.lines, at[0]) + late(second.lines, at[1]) + 1e-6
+        or (problem.incident(first.incident).sea and not _none_later(first, second, into, rest, at))
     ):
         return None
     return Load(first.vehicle, first.incident, into), Load(second.vehicle, second.incident, rest)
+
+
+def _none_later(
+    first: Load,
+    second: Load,
+    into: list[tuple[Assignment, int]],
+    rest: list[tuple[Assignment, int]],
+    at: list[int],
+) -> bool:
+    """Whether no assignment has more units than before on the vehicle there later."""
+    if at[0] == at[1]:
+        return True
+    before, after = (first.lines, into) if at[0] > at[1] else (second.lines, rest)
+    was: dict[int, int] = {}
+    for a, n in before:
+        was[id(a)] = was.get(id(a), 0) + n
+    now: dict[int, int] = {}
+    for a, n in after:
+        now[id(a)] = now.get(id(a), 0) + n
+    return all(n <= was.get(k, 0) for k, n in now.items())
 
 
 def _room(

@@ -5,15 +5,18 @@ no vehicle is sent whose load would fit on the others."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from optimizer import (
+    Boat,
     Demand,
     DispatchParams,
     DispatchProblem,
     InvalidProblemError,
     ItemSpec,
+    SeaLeg,
     Vehicle,
     check_dispatch_plan,
     solve_dispatch,
@@ -163,17 +166,19 @@ def test_a_bonus_for_the_bound_rule_outside_0_to_72_hours_is_refused(hours: floa
         DispatchParams(beyond_bound_h=hours)
 
 
-def _split_loads(speed: float) -> tuple[DispatchProblem, list[Assignment], list[Load]]:
+def _split_loads(
+    speed: float, weights: tuple[int, int] = (9, 9)
+) -> tuple[DispatchProblem, list[Assignment], list[Load]]:
     """Depot N, 1 h from the site: a small truck (6 m3) with 30 of 100 bales of pads
     (0.1 m3) and 40 of 80 breathing sets (15 kg, 0.05 m3), a larger one (12 m3, at `speed`
-    of road speed) with the rest: 4 lines, 14 m3."""
+    of road speed) with the rest: 4 lines, 14 m3; `weights` are the lines' priority weights."""
     fleet = (
         Vehicle("N/small/1", "N", "truck", 2500, 6),
         Vehicle("N/large/1", "N", "truck", 2500, 12, speed_factor=speed),
     )
     problem = officer.two_depots(1.0, 9.0, {"PAD": 100, "SCBA": 80}, {}, fleet, ())
-    pads = Assignment("N", Line("1", 0, "PAD", 100, 12 * H, 9), "PAD", 0, 100, 0)
-    sets = Assignment("N", Line("1", 1, "SCBA", 80, 12 * H, 9), "SCBA", 0, 80, 0)
+    pads = Assignment("N", Line("1", 0, "PAD", 100, 12 * H, weights[0]), "PAD", 0, 100, 0)
+    sets = Assignment("N", Line("1", 1, "SCBA", 80, 12 * H, weights[1]), "SCBA", 0, 80, 0)
     loads = [
         Load(fleet[0], "1", [(pads, 30), (sets, 40)]),
         Load(fleet[1], "1", [(pads, 70), (sets, 40)]),
@@ -181,8 +186,15 @@ def _split_loads(speed: float) -> tuple[DispatchProblem, list[Assignment], list[
     return problem, [pads, sets], loads
 
 
-def _tidied(speed: float) -> list[list[tuple[str, int]]]:
-    problem, assignments, loads = _split_loads(speed)
+def _tidied(
+    speed: float, weights: tuple[int, int] = (9, 9), at_sea: bool = False
+) -> list[list[tuple[str, int]]]:
+    problem, assignments, loads = _split_loads(speed, weights)
+    if at_sea:  # the same site reached by boat from a port: the trucks' loads catch boats
+        inc = problem.incidents[0]
+        boat = Boat("N/boat/1", "N", 5000, 50, 20.0)
+        sea = SeaLeg(inc.location, "port P", 10.0, (boat,))
+        problem = replace(problem, incidents=(replace(inc, sea=sea),))
     gains = {ld.vehicle.id: [1.0, 1.0] for ld in loads}
     tidied = tidy(problem, PARAMS, loads, assignments, gains)
     assert all(fits(problem, ld.vehicle, ld.lines) for ld in tidied)
@@ -205,3 +217,18 @@ def test_lines_are_not_brought_together_on_a_truck_that_lands_them_later(
     # fewer lines puts more units on it, so the loads stay as they were.
     monkeypatch.setattr(officer, "ITEMS", ITEMS)
     assert _tidied(0.8) == [[("PAD", 30), ("SCBA", 40)], [("PAD", 70), ("SCBA", 40)]]
+
+
+def test_at_sea_no_unit_moves_onto_the_truck_that_reaches_the_port_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Pads weigh 15, sets 3, the large truck drives at 0.9. On land the pads go on the small
+    # quick truck and the sets on the large one: less weight arrives later in all. At sea
+    # that would put 40 more sets on the truck that reaches the port later, where they could
+    # miss a boat the first wave counted on, so the loads stay as they were.
+    monkeypatch.setattr(officer, "ITEMS", ITEMS)
+    assert _tidied(0.9, (15, 3)) == [[("PAD", 60)], [("PAD", 40), ("SCBA", 80)]]
+    assert _tidied(0.9, (15, 3), at_sea=True) == [
+        [("PAD", 30), ("SCBA", 40)],
+        [("PAD", 70), ("SCBA", 40)],
+    ]
