@@ -21,7 +21,8 @@ import numpy as np
 
 from ._allocation import Assignment
 from ._columns import Columns
-from ._wave_gains import missed_boats
+from ._wave_gains import missed_boats, value
+from ._wave_loads import unit_kg, unit_m3
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg
 
 #: HiGHS's limits: the model is a few boats and a few dozen groups of goods
@@ -68,15 +69,16 @@ def first_trips(
             zs.append(z)
             mine = _aboard(problem, params, sea, boat, goods, limits, start, landing, m)
             columns += [(boat, start, g, x) for g, x in mine]
-            for cap, size in ((boat.capacity_kg, _kg), (boat.capacity_m3, _m3)):
+            for cap, size in ((boat.capacity_kg, unit_kg), (boat.capacity_m3, unit_m3)):
                 coefs = [size(problem, goods[g].assignment) for g, _x in mine]
                 m.add(0.0, [x for _g, x in mine] + [z], [*coefs, -(cap + SLACK)])
         if zs:
             m.add(1.0, zs, [1.0] * len(zs))
-    for g, item in enumerate(goods):
-        xs = [x for _b, _s, gg, x in columns if gg == g]
-        if xs:
-            m.add(float(item.units), xs, [1.0] * len(xs))
+    taking: dict[int, list[int]] = {}  # goods index -> the trips' columns taking its units
+    for _b, _s, g, x in columns:
+        taking.setdefault(g, []).append(x)
+    for g, xs in taking.items():
+        m.add(float(goods[g].units), xs, [1.0] * len(xs))
     if not columns:
         return {}
     h = highspy.Highs()
@@ -124,34 +126,10 @@ def _aboard(
         a = item.assignment
         if item.ready > start + sea.transfer_s:
             continue
-        if _kg(problem, a) > boat.capacity_kg or _m3(problem, a) > boat.capacity_m3:
+        if unit_kg(problem, a) > boat.capacity_kg or unit_m3(problem, a) > boat.capacity_m3:
             continue
         otherwise = missed_boats(sea, params, item.ready)
-        gain = _gain(a, landing, otherwise, limits, params.beyond_bound_h)
+        gain = value(a, landing, otherwise, limits, params.beyond_bound_h)
         if gain > 0:
             out.append((g, m.cols([gain], [float(item.units)])))
     return out
-
-
-def _gain(
-    a: Assignment,
-    landing: int,
-    otherwise: int | None,
-    limits: dict[tuple[str, str], int],
-    bonus_h: float,
-) -> float:
-    if otherwise is None:
-        return 0.0
-    hours = (otherwise - landing) / 3600
-    limit = limits.get((a.line.incident, a.line.item))
-    if limit is not None:
-        hours += bonus_h * ((otherwise > limit) - (landing > limit))
-    return a.line.weight * hours
-
-
-def _kg(problem: DispatchProblem, a: Assignment) -> float:
-    return problem.items[a.item].unit_weight_kg
-
-
-def _m3(problem: DispatchProblem, a: Assignment) -> float:
-    return problem.items[a.item].unit_volume_m3

@@ -25,7 +25,7 @@ from ._wave_loads import Load, fits, merge, tidy, unit_kg, unit_m3, weight
 from .dispatch_model import DispatchParams, DispatchProblem
 
 #: HiGHS's limits for one depot's first wave: within 0.1 % of the best loading (a vehicle
-#: too many is taken back by `_merge`), which the largest measured (10 vehicles, 14
+#: too many is taken back by `_wave_loads.merge`), which the largest measured (10 vehicles, 14
 #: shipments) reaches in 0.17 s; the time limit is a guard that a depot's packing is
 #: never proved slower than this, and one stopped by it still gives valid loads
 TIME_LIMIT_S = 0.5

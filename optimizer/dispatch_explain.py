@@ -1,6 +1,7 @@
 """Why a demand line is slower than its bound, late, or not met, in a logistics
 officer's words: no free vehicle at the depot holding it, stock only far away, the
-nearer stock gone to another incident, a reserve floor, second trips, a closure."""
+nearer stock gone to another incident, a reserve floor, second trips, goods at the port in
+time for a boat but left for a later one, a closure."""
 
 from __future__ import annotations
 
@@ -57,8 +58,14 @@ def explain_line(
         )
         reasons += _closures(problem, params, inc, last)
     slow = [x for x in landed if bound is not None and x.at > rule_limit(bound)]
-    if slow:
-        reasons += _slow(problem, inc, landed, slow, taken, routes, picks)
+    if slow and bound is not None:
+        waited = _waited_for_boats(params, inc, slow, routes, rule_limit(bound))
+        late = slow
+        if waited is not None:
+            reasons.append(waited[0])
+            late = [x for x in slow if x not in waited[1]]
+        if late:
+            reasons += _slow(problem, inc, landed, late, taken, routes, picks)
         reasons += _boat_trips(inc, routes)
     return "; ".join(dict.fromkeys(reasons))
 
@@ -82,7 +89,7 @@ def _slow(
         home = homes.get(x.vehicle, "")
         if home != x.depot:
             out.append(f"no free vehicle at {x.depot}: {x.vehicle} came from {home}")
-        elif _earlier_delivery(by_vehicle[x.vehicle], x.at):
+        elif _earlier_delivery(by_vehicle[x.vehicle], x.at, inc.sea is not None):
             fleet = [v for v in problem.vehicles if v.depot == x.depot]
             out.append(f"{x.depot}'s {len(fleet)} vehicles make more than one trip to carry it all")
     for s, qty in taken:
@@ -106,6 +113,44 @@ def _slow(
     return out
 
 
+def _waited_for_boats(
+    params: DispatchParams,
+    inc: IncidentDemand,
+    slow: list[Landing],
+    routes: list[VehicleRoute],
+    limit: int,
+) -> tuple[str, list[Landing]] | None:
+    """At sea, the slow landings whose truck had them at the port in time for a boat to land
+    them within the bound rule (its hold ignored), and the reason: the boats that could were
+    full. (The truck's own delivery, at the port, is no second trip.)"""
+    if inc.sea is None:
+        return None
+    by_vehicle = {r.vehicle: r for r in routes}
+    waited: list[Landing] = []
+    first_in = None
+    for x in slow:
+        route = by_vehicle.get(x.vehicle)
+        ready = min(
+            (
+                s.departure
+                for s in (route.stops if route else ())
+                if s.kind == "delivery" and any(item == x.item for item, _ in s.cargo)
+            ),
+            default=None,
+        )
+        could = None if ready is None else inc.sea.landing(ready, params.unload_seconds)
+        if ready is not None and could is not None and could <= limit:
+            waited.append(x)
+            first_in = ready if first_in is None else min(first_in, ready)
+    if first_in is None:
+        return None
+    reason = (
+        f"at {inc.sea.port} {_h(first_in)} after the declaration, in time for a boat to land "
+        "it within the bound rule, but the boats' holds went to other goods first"
+    )
+    return reason, waited
+
+
 def _boat_trips(inc: IncidentDemand, routes: list[VehicleRoute]) -> list[str]:
     """Where the boats, not the trucks, hold the line back."""
     if inc.sea is None:
@@ -123,8 +168,13 @@ def _boat_trips(inc: IncidentDemand, routes: list[VehicleRoute]) -> list[str]:
     return [f"the {boats} boat(s) at {inc.sea.port} make {trips} trips to carry it out to sea"]
 
 
-def _earlier_delivery(route: VehicleRoute, at: int) -> bool:
-    return any(s.kind == "delivery" and s.departure < at for s in route.stops)
+def _earlier_delivery(route: VehicleRoute, at: int, at_sea: bool) -> bool:
+    """Whether the vehicle delivered before the trip that landed the units at `at`; at sea
+    its deliveries are at the port, all before the boats land them, so: more than one."""
+    deliveries = [s for s in route.stops if s.kind == "delivery"]
+    if at_sea:
+        return len(deliveries) > 1
+    return any(s.departure < at for s in deliveries)
 
 
 def _closures(

@@ -239,3 +239,15 @@ def test_boats_planned_together_keep_their_holds_and_land_nothing_before_its_bou
             assert f.met + sum(u.quantity for u in plan.unmet if u.item == f.item) == f.quantity
             if f.first_arrival is not None:
                 assert f.first_arrival >= f.earliest
+
+
+def test_units_that_waited_at_the_port_for_room_on_a_boat_say_so_not_second_trips() -> None:
+    # The fast boat holds 4 sections: the flatbed's are at the port at 3.75 h, in time for a
+    # boat to land them by 5.5 h, within the rule, but most go on the slow boat. Their
+    # reason is the boats' holds; neither truck made a second trip.
+    plan = solved(_two_boats_one_slow_truck(hold_m3=4.0))
+    line = plan.fulfilment[0]
+    assert line.within_bound < line.met == 18
+    assert "at port P 3.8 h after the declaration" in line.reason
+    assert "the boats' holds went to other goods first" in line.reason
+    assert "more than one trip" not in line.reason
