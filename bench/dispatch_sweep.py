@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,9 @@ from api.services import Database, init_database
 from api.settings import Settings
 from inventory.ledger import utcnow
 from network import NO_OVERLAY
-from optimizer import DispatchParams
+from optimizer import DispatchParams, DispatchProblem
 
-from .dispatch_ceiling import within_ceiling
+from .dispatch_ceiling import Line, within_ceiling
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -152,11 +153,14 @@ def _weights() -> dict[str, float]:
     return {r["code"]: float(r["unit_weight_kg"]) for r in _csv("items.csv")}
 
 
-def _ceiling(
+#: called with the problem a plan was solved from, the lines it fully met and its row
+Inspect = Callable[[DispatchProblem, list[Line], "Row"], None]
+
+
+def problem_of(
     db: Database, road: RoadContext, settings: Settings, plan: dict[str, Any]
-) -> float | None:
-    """The best share within the bound rule any plan could reach (bench/dispatch_ceiling.py),
-    on the problem the plan was solved from, counting the lines the plan fully met."""
+) -> tuple[DispatchProblem, list[Line]]:
+    """The problem the plan was solved from, and the lines it fully met."""
     uow = db.uow()
     with uow.reading():
         incidents = [uow.incidents.get(i) for i in plan["incidents"]]
@@ -171,7 +175,7 @@ def _ceiling(
     full = [
         (str(f["incident"]), f["item"]) for f in plan["fulfilment"] if f["met"] == f["quantity"]
     ]
-    return within_ceiling(problem, DispatchParams(), full)
+    return problem, full
 
 
 def plan_one(
@@ -180,9 +184,12 @@ def plan_one(
     weights: dict[str, float],
     road: RoadContext,
     beyond_bound_h: float = 6.0,
+    inspect: Inspect | None = None,
 ) -> Row:
     """Declare the incident on a fresh copy of the seeded database and plan it, a unit past
-    its bound rule costing `beyond_bound_h` hours more in the plan's loading decisions."""
+    its bound rule costing `beyond_bound_h` hours more in the plan's loading decisions;
+    the row's ceiling is the best share within the bound rule any plan could reach
+    (bench/dispatch_ceiling.py), on the problem the plan was solved from."""
     work = Path(tempfile.mkdtemp(prefix="chemdepot-sweep-"))
     db = Database(f"sqlite:///{work / 'db.sqlite'}")
     try:
@@ -213,7 +220,10 @@ def plan_one(
                 case.name, case.template, resp.status_code, error=resp.json().get("detail", "")
             )
         row = _row(case, resp.json(), wall, weights)
-        row.ceiling = _ceiling(db, road, settings, resp.json())
+        problem, full = problem_of(db, road, settings, resp.json())
+        row.ceiling = within_ceiling(problem, DispatchParams(), full)
+        if inspect is not None:
+            inspect(problem, full, row)
         return row
     finally:
         db.dispose()

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from ._fleets import Fleet, in_reach, soonest_landing, straight_arrival
 from .dispatch_bounds import Bounds, rule_limit
-from .dispatch_model import DispatchParams, DispatchProblem, Vehicle
-from .driving import vehicle_leg_seconds
+from .dispatch_model import DispatchParams, DispatchProblem
 
 #: Costs in priority-weighted unit-hours: a vehicle-hour, a kilometre driven.
 VEHICLE_HOUR = 1.0
@@ -69,69 +69,6 @@ class Allocation:
     assignments: list[Assignment]
     unmet: dict[tuple[str, int], int]
     lines: list[Line]
-
-
-@dataclass(frozen=True)
-class Fleet:
-    """The vehicles that load at a depot first: its own free ones, or, if it has none,
-    those of the depot whose vehicles get there first (they drive over)."""
-
-    ready: int  # when the first of them can be loading at the depot
-    vehicles: tuple[Vehicle, ...]
-
-    @property
-    def capacity(self) -> tuple[float, float]:
-        return (
-            sum(v.capacity_kg for v in self.vehicles),
-            sum(v.capacity_m3 for v in self.vehicles),
-        )
-
-    @property
-    def crew(self) -> int:
-        return max((v.crew for v in self.vehicles), default=1)
-
-
-def fleets(problem: DispatchProblem) -> dict[str, Fleet | None]:
-    """Per depot the vehicles that would load there first; None if no vehicle can."""
-    homes = {d.code: d.location for d in problem.depots}
-    own: dict[str, list[Vehicle]] = defaultdict(list)
-    for v in problem.vehicles:
-        own[v.depot].append(v)
-    out: dict[str, Fleet | None] = {}
-    for depot in problem.depots:
-        if own[depot.code]:
-            vs = own[depot.code]
-            out[depot.code] = Fleet(min(v.available_from for v in vs), tuple(vs))
-            continue
-        best: tuple[int, str] | None = None
-        for code, vs in own.items():
-            t = problem.seconds[homes[code]][depot.location]
-            if t is None or not vs:
-                continue
-            at = min(v.available_from + vehicle_leg_seconds(t, v.speed_factor, v.crew) for v in vs)
-            if best is None or at < best[0]:
-                best = (at, code)
-        out[depot.code] = None if best is None else Fleet(best[0], tuple(own[best[1]]))
-    return out
-
-
-def straight_arrival(
-    problem: DispatchProblem, params: DispatchParams, fleet: Fleet, depot: int, site: int
-) -> tuple[int, int] | None:
-    """(first wave's arrival, round trip) from a depot to a site, None if unreachable."""
-    there = problem.seconds[depot][site]
-    back = problem.seconds[site][depot]
-    if there is None or back is None:
-        return None
-    out = vehicle_leg_seconds(there, 1.0, fleet.crew)
-    arrival = fleet.ready + params.load_seconds + out + params.unload_seconds
-    round_trip = (
-        params.load_seconds
-        + out
-        + params.unload_seconds
-        + vehicle_leg_seconds(back, 1.0, fleet.crew)
-    )
-    return arrival, round_trip
 
 
 def _round(
@@ -335,7 +272,9 @@ class _Model:
                 landed = inc.landing(first, params.unload_seconds)
                 if landed is None:  # no boat can take the goods on from the port
                     continue
-                if not inc.national and landed > params.provincial_reach_s:
+                if not in_reach(
+                    params, inc, soonest_landing(problem, params, fleet, depot.location, inc)
+                ):
                     continue
                 for item, rank in candidates:
                     most = min(depot.available(item), line.quantity)

@@ -18,8 +18,9 @@ import math
 import highspy
 import numpy as np
 
-from ._allocation import KM, VEHICLE_HOUR, Assignment, Fleet, straight_arrival
+from ._allocation import KM, VEHICLE_HOUR, Assignment
 from ._columns import Columns
+from ._fleets import Fleet, straight_arrival
 from ._wave_gains import Slot, arrival, gain, later_landing, slots, value
 from ._wave_loads import Load, fits, merge, tidy, unit_kg, unit_m3, weight
 from .dispatch_model import DispatchParams, DispatchProblem

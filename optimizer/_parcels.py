@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ._allocation import Allocation, Assignment, Fleet, straight_arrival
+from ._allocation import Allocation, Assignment
 from ._first_wave import first_wave
+from ._fleets import Fleet, straight_arrival
 from .dispatch_model import DispatchParams, DispatchProblem
 
 

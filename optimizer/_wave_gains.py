@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._allocation import Assignment, Fleet, straight_arrival
+from ._allocation import Assignment
+from ._fleets import Fleet, straight_arrival
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg, Vehicle
 from .driving import vehicle_leg_seconds
 

@@ -16,9 +16,10 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 
-from ._allocation import KM, VEHICLE_HOUR, Allocation, Fleet, allocate, fleets
+from ._allocation import KM, VEHICLE_HOUR, Allocation, allocate
 from ._boats import ship
 from ._dispatch_routes import vehicle_routes
+from ._fleets import Fleet, fleets
 from ._parcels import Parcel, pack
 from ._routing_start import first_plan
 from ._tally import Tally

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ._fleets import Matrix, fleets, in_reach, soonest_landing
 from .dispatch_model import DispatchParams, DispatchPlan, DispatchProblem, IncidentDemand
 from .driving import leg_seconds
 
@@ -22,8 +23,6 @@ RULE_SHARE = 0.25
 #: a vehicle loading at another depot this far from its home counts as a far vehicle
 #: when that depot keeps a vehicle idle that could carry the load
 FAR_VEHICLE_S = 30 * 60
-
-Matrix = tuple[tuple[int | None, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,11 @@ def sources(
     """Every depot's usable units for a line, nearest first (a substitute counts as
     arriving `substitute_penalty_h` later), by sea too where the site is at sea (the
     fastest boat, straight from the port). A provincial incident leaves reserve floors
-    and depots beyond its reach."""
+    and depots beyond its reach (`_fleets.in_reach`, as the allocation does)."""
     matrix = matrix or problem.seconds
     spec = problem.items[item]
     out: list[Source] = []
+    fleet = {} if incident.national else fleets(problem)
     for depot in problem.depots:
         at_location = straight_seconds(problem, params, depot.location, incident.location, matrix)
         arrival = (
@@ -76,7 +76,14 @@ def sources(
         )
         if arrival is None:
             continue
-        if not incident.national and arrival > params.provincial_reach_s:
+        soonest = (
+            None
+            if incident.national
+            else soonest_landing(
+                problem, params, fleet[depot.code], depot.location, incident, matrix
+            )
+        )
+        if not in_reach(params, incident, soonest):
             continue
         for rank, code in enumerate((item, *spec.substitutes)):
             if incident.sea is not None and not incident.sea.carries(problem.items[code]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ._fleets import fleets, in_reach, soonest_landing
 from .dispatch_bounds import Source, rule_limit, sources, straight_seconds
 from .dispatch_model import (
     Demand,
@@ -232,13 +233,19 @@ def _why_short(problem: DispatchProblem, params: DispatchParams, u: Unmet) -> st
             "(roads closed, hazard zones, or no road link)"
         )
     if not inc.national:
-        beyond = sorted((t, d.code) for t, d in reachable if t > params.provincial_reach_s)
+        fleet = fleets(problem)
+        landings = [
+            (soonest_landing(problem, params, fleet[d.code], d.location, inc), d.code)
+            for _, d in reachable
+        ]
+        beyond = sorted((t, code) for t, code in landings if t and not in_reach(params, inc, t))
         floors = sum(d.reserve_floor.get(c, 0) for _, d in reachable for c in candidates)
         if beyond and not sources(problem, params, inc, u.item):
             return (
-                f"the nearest usable {names} is at {beyond[0][1]}, {_h(beyond[0][0])} away, "
-                f"beyond the {_h(params.provincial_reach_s)} reach of a provincial-level "
-                "response; a national-level incident would draw on it"
+                f"the nearest usable {names} is at {beyond[0][1]}, whose vehicles land it "
+                f"{_h(beyond[0][0])} after the declaration at the soonest, beyond the "
+                f"{_h(params.provincial_reach_s)} reach of a provincial-level response; "
+                "a national-level incident would draw on it"
             )
         if floors:
             extra = (

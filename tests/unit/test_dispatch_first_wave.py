@@ -21,8 +21,9 @@ from optimizer import (
     check_dispatch_plan,
     solve_dispatch,
 )
-from optimizer._allocation import Assignment, Fleet, Line
+from optimizer._allocation import Assignment, Line
 from optimizer._first_wave import first_wave
+from optimizer._fleets import Fleet
 from optimizer._wave_loads import Load, fits, tidy
 from tests.unit import test_dispatch_officer as officer
 

@@ -129,6 +129,23 @@ def test_stock_held_only_beyond_a_provincial_reach_is_unmet_with_that_reason() -
     assert national.fulfilment[0].met == 4
 
 
+def test_a_depot_whose_pickup_lands_within_the_provincial_reach_is_drawn_on() -> None:
+    # F is 11.5 h from the site at road speed: its truck would land at 12.25 h, past the
+    # 12 h reach, but its pickup (1.2 x road speed, two drivers) lands at about 10.3 h.
+    # The lines' bounds counted F's stock while the allocation left it out, so the units
+    # went unmet (Côn Đảo: 4 solid booms D-VTU's pickup could have brought).
+    truck = Vehicle("F/truck/1", "F", "truck_7t", 7000, 30, crew=2)
+    pickup = Vehicle("F/pickup/1", "F", "pickup", 800, 3, speed_factor=1.2, crew=2)
+    demand = (Demand("SCBA", 4, 6 * H, 5),)
+    problem = two_depots(1.0, 11.5, {}, {"SCBA": 10}, (truck, pickup), demand, national=False)
+    plan = solved(problem)
+    assert plan.fulfilment[0].met == 4 and not plan.unmet
+    landed = max(s.arrival for r in plan.routes for s in r.stops if s.kind == "delivery")
+    assert landed <= PARAMS.provincial_reach_s
+    only_truck = solved(replace(problem, vehicles=(truck,)))
+    assert "beyond the 12.0 h reach" in only_truck.unmet[0].reason
+
+
 def test_a_depot_without_vehicles_waits_for_one_and_the_line_says_so() -> None:
     fleet = (Vehicle("F/2t5/1", "F", "truck_2t5", 2500, 12),)
     problem = two_depots(0.5, 4.0, {"SCBA": 10}, {}, fleet, (Demand("SCBA", 10, 2 * H, 5),))
