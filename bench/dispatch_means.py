@@ -79,9 +79,12 @@ def candidates(problem: DispatchProblem, lines: list[Line]) -> list[Means]:
             seen.add((v.depot, v.vehicle_type))
             out.append(Means(f"+1 {v.vehicle_type} at {v.depot}", vehicle=v))
     for inc in problem.incidents:
-        for b in inc.sea.boats if inc.sea is not None else ():
+        if inc.sea is None:
+            continue
+        for b in inc.sea.boats:
             if "+" not in b.id:  # a copy is the same kind as its original
-                out.append(Means(f"+1 boat like {b.id}", boat=b, incident=inc.id))
+                label = f"+1 boat like {b.id.rsplit('/', 1)[-1]} at {inc.sea.port}"
+                out.append(Means(label, boat=b, incident=inc.id))
     return out
 
 
@@ -138,6 +141,20 @@ def search(
     return out
 
 
+def taken_together(outcomes: list[Outcome]) -> dict[str, int]:
+    """What the plans need between them: of each kind at each depot or port, the most any
+    one plan was given (the plans are separate incidents, each planned alone)."""
+    most: dict[str, int] = {}
+    for o in outcomes:
+        counts: dict[str, int] = {}
+        for label in o.added:
+            kind = label.removeprefix("+1 ")
+            counts[kind] = counts.get(kind, 0) + 1
+        for kind, n in counts.items():
+            most[kind] = max(most.get(kind, 0), n)
+    return dict(sorted(most.items(), key=lambda kv: (kv[0].split(" at ")[-1], kv[0])))
+
+
 def render(outcomes: list[Outcome]) -> None:
     print(f"{'case':30} {'share':>6} {'ceil':>6}  means added -> ceiling / planned share")
     for o in outcomes:
@@ -154,6 +171,11 @@ def render(outcomes: list[Outcome]) -> None:
                 f"{'':45}  objective {o.objective:,.0f} -> {o.planned_objective:,.0f} "
                 f"({change:+.1%})"
             )
+    together = taken_together(outcomes)
+    if together:
+        print("\ntaken together (of each kind, the most any one plan was given):")
+        for kind, n in together.items():
+            print(f"  {n} x {kind}")
 
 
 def _searcher(name: str, outcomes: list[Outcome], most: int) -> Inspect:

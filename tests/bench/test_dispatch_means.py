@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.dispatch_means import PLAN, candidates, search, with_means
+from bench.dispatch_means import PLAN, Outcome, candidates, search, taken_together, with_means
 from bench.dispatch_sweep import Row
 from optimizer import (
     Demand,
@@ -63,9 +63,9 @@ def test_a_boat_is_added_at_the_port_where_the_one_boat_needs_two_trips() -> Non
     # second like it lands the other 5 on its first trip.
     problem = far_stock_at_sea()
     kinds = [m.label for m in candidates(problem, [("1", "BOOM")])]
-    assert kinds == ["+1 truck at C", "+1 boat like P/boat/1"]
+    assert kinds == ["+1 truck at C", "+1 boat like 1 at port P"]
     out = search("at sea", problem, [("1", "BOOM")], row_for(problem))
-    assert out.added == ["+1 boat like P/boat/1"]
+    assert out.added == ["+1 boat like 1 at port P"]
     assert out.steps == [(1.0, 1.0)]
 
 
@@ -76,3 +76,9 @@ def test_an_added_vehicle_or_boat_is_named_apart_from_the_one_it_copies() -> Non
     assert [v.id for v in more.vehicles] == ["A/truck/1", "C/truck/1", "C/truck/1+1"]
     sea = more.incidents[0].sea
     assert sea is not None and [b.id for b in sea.boats] == ["P/boat/1", "P/boat/1+2"]
+
+
+def test_plans_taken_together_need_of_each_kind_the_most_any_one_of_them_was_given() -> None:
+    a = Outcome("a", 0.8, 0.8, 1.0, added=["+1 flatbed_10t at D-QNG"] * 4)
+    b = Outcome("b", 0.7, 0.7, 1.0, added=["+1 boat like B-QNG-1", "+1 flatbed_10t at D-QNG"])
+    assert taken_together([a, b]) == {"boat like B-QNG-1": 1, "flatbed_10t at D-QNG": 4}
