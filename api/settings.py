@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     #: hours a unit landing past its line's bound rule costs in the dispatch plan's
     #: loading decisions (optimizer `DispatchParams.beyond_bound_h`; bench/README.md has
     #: what other values buy and cost)
-    dispatch_beyond_bound_h: float = Field(default=6.0, ge=0, le=72)
+    dispatch_beyond_bound_h: float = Field(default=24.0, ge=0, le=72)
     #: worker processes that run jobs (stock-levels runs) beside the server
     job_workers: int = 1
     #: a Dask scheduler address: a stock-levels run fans its scenarios out to that cluster

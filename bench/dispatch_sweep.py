@@ -183,7 +183,7 @@ def plan_one(
     case: Case,
     weights: dict[str, float],
     road: RoadContext,
-    beyond_bound_h: float = 6.0,
+    beyond_bound_h: float = DispatchParams().beyond_bound_h,
     inspect: Inspect | None = None,
 ) -> Row:
     """Declare the incident on a fresh copy of the seeded database and plan it, a unit past
@@ -338,8 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--beyond-bound-h",
         type=float,
-        default=6.0,
-        help="hours a unit past its bound rule costs in the plans (the product's 6)",
+        default=DispatchParams().beyond_bound_h,
+        help="hours a unit past its bound rule costs in the plans (default: the product's)",
     )
     args = parser.parse_args(argv)
     only = {s for s in args.only.split(",") if s}

@@ -33,13 +33,6 @@ WAVES = 3
 #: of the plan's time limit
 MIP_GAP = 0.01
 TIME_SHARE = 0.5
-#: a unit whose wave lands after its line's bound rule (max(30 min, 25 %) after the
-#: earliest the whole line could be there) costs this many hours more: of two loads that
-#: land equally early, the one still inside its line's bound goes first. Measured on the
-#: Nghi Sơn oil spill (national): 6 h raised the share within the bound from 0.876 to 0.890
-#: for 1.6 % more objective; 24 h gave 0.915 for 13 % more, which buys the metric with the
-#: arrival times it stands for (the default of `DispatchParams.beyond_bound_h`)
-BEYOND_BOUND_H = 6.0
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from optimizer import (
     check_dispatch_plan,
     solve_dispatch,
 )
+from optimizer._allocation import Assignment, Line
+from optimizer._boat_plan import FirstTrip
+from optimizer._boats import _sail, _Waiting
 
 H = 3600
 #: loading and unloading take 30 and 15 min as in the product; transfer to a boat 30 min
@@ -251,3 +254,23 @@ def test_units_that_waited_at_the_port_for_room_on_a_boat_say_so_not_second_trip
     assert "at port P 3.8 h after the declaration" in line.reason
     assert "the boats' holds went to other goods first" in line.reason
     assert "more than one trip" not in line.reason
+
+
+def test_goods_a_planned_first_trip_left_behind_go_on_it_where_it_has_room() -> None:
+    # Boat F's planned first trip loads at 2 h with 5 of the 6 sections (the plan left one
+    # out); the sixth is at the port at 1.5 h. Boat L, due at the port at 3 h, would land
+    # it alone at 4.75 h; F, with room for 10, lands it with the others at 3.75 h.
+    fast = Boat("F", "A", 10_000, 10.0, 30.0)
+    late = Boat("L", "A", 10_000, 10.0, 30.0, available_from=3 * H)
+    problem = sea_problem([Demand("BOOM", 6, 8 * H, 5)], (fast, late))
+    sea = problem.incidents[0].sea
+    assert sea is not None
+    line = Line("1", 0, "BOOM", 6, 8 * H, 5)
+    waiting = [
+        _Waiting(H, 0, Assignment("A", line, "BOOM", 0, 5, H), 5, "A/truck/1"),
+        _Waiting(H + H // 2, 1, Assignment("A", line, "BOOM", 0, 1, H), 1, "A/truck/2"),
+    ]
+    trips = _sail(problem, PARAMS, sea, waiting, {fast: FirstTrip(2 * H, ((0, 5),))})
+    assert set(trips) == {fast}
+    (trip,) = trips[fast]
+    assert sum(units for _p, _a, units, _t in trip.cargo) == 6
