@@ -18,6 +18,10 @@ from ._boat_plan import FirstTrip, Goods, first_trips
 from ._parcels import Parcel
 from .dispatch_model import Boat, DispatchParams, DispatchProblem, SeaLeg, Stop, VehicleRoute
 
+#: the longest a boat's last trip so far waits at the port for goods that come in as it
+#: leaves, rather than another boat sailing for them (planning assumption: as long as the
+#: transfer aboard; the plan's measure must gain as well, `_top_up`)
+HOLD_S = 30 * 60
 #: (assignment, units, when they land on site, the truck that brought them to the port)
 Shipped = tuple[Assignment, int, int, str]
 
@@ -80,12 +84,12 @@ def _best_sailing(
 ) -> dict[Boat, list[_Trip]]:
     """The greedy sailing, or the one whose first trips are planned together where the
     plan's measure prefers it."""
-    greedy = _sail(problem, params, sea, [replace(w) for w in waiting], {})
+    greedy = _sail(problem, params, sea, [replace(w) for w in waiting], {}, limits)
     goods = [Goods(w.ready, w.assignment, w.units) for w in waiting]
     planned = first_trips(problem, params, sea, goods, limits)
     if not planned:
         return greedy
-    trips = _sail(problem, params, sea, [replace(w) for w in waiting], planned)
+    trips = _sail(problem, params, sea, [replace(w) for w in waiting], planned, limits)
     if _cost(params, sea, trips, limits) < _cost(params, sea, greedy, limits) - 1e-6:
         return trips
     return greedy
@@ -99,17 +103,12 @@ def _cost(
 ) -> float:
     """Priority-weighted hours until landing, and `beyond_bound_h` for each weighted unit
     that lands past its line's bound rule (as the first wave and the allocation price it)."""
-    total = 0.0
-    for boat, boat_trips in trips.items():
-        for trip in boat_trips:
-            landed = trip.start + sea.transfer_s + sea.sail_seconds(boat) + params.unload_seconds
-            for _p, a, units, _t in trip.cargo:
-                hours = landed / 3600
-                limit = limits.get((a.line.incident, a.line.item))
-                if limit is not None and landed > limit:
-                    hours += params.beyond_bound_h
-                total += a.line.weight * units * hours
-    return total
+    return sum(
+        units * _hours(params, sea, a, trip.start + sea.sail_seconds(boat), limits)
+        for boat, boat_trips in trips.items()
+        for trip in boat_trips
+        for _p, a, units, _t in trip.cargo
+    )
 
 
 def _sail(
@@ -118,6 +117,7 @@ def _sail(
     sea: SeaLeg,
     waiting: list[_Waiting],
     planned: dict[Boat, FirstTrip],
+    limits: dict[tuple[str, str], int] | None = None,
 ) -> dict[Boat, list[_Trip]]:
     """Sail the waiting goods: first the planned first trips (their units of `waiting`, by
     index); then, while goods wait, the boat that lands the goods waiting longest soonest."""
@@ -146,9 +146,8 @@ def _sail(
         assert able, f"no boat can carry {head.assignment.item}: the allocation sent it"
         # the boat that lands the most urgent waiting goods first, not merely the first free
         boat = min(able, key=lambda b: (max(free[b], head.ready) + sea.sail_seconds(b), b.id))
-        if _top_up(
-            problem, sea, trips, waiting, max(free[boat], head.ready) + sea.sail_seconds(boat)
-        ):
+        anew = max(free[boat], head.ready) + sea.sail_seconds(boat)
+        if _top_up(problem, params, sea, (trips, free), waiting, anew, limits or {}):
             continue
         trip = _Trip(max(free[boat], head.ready))
         _load(problem, boat, trip, waiting, trip.start + sea.transfer_s)
@@ -159,32 +158,70 @@ def _sail(
 
 def _top_up(
     problem: DispatchProblem,
+    params: DispatchParams,
     sea: SeaLeg,
-    trips: dict[Boat, list[_Trip]],
+    sailing: tuple[dict[Boat, list[_Trip]], dict[Boat, int]],
     waiting: list[_Waiting],
     new_landing: int,
+    limits: dict[tuple[str, str], int],
 ) -> bool:
-    """Put the goods waiting longest aboard a trip already sailing that loads after they
-    reach the port, has room and lands them no later than a new trip would (`new_landing`,
-    without transfer and unloading, which every trip adds alike). A planned first trip can
-    leave room its plan did not fill: a boat was sailed 566 km from Rạch Giá to land one
-    boom section at Côn Đảo 1.3 h after the boat with room for it. Whether any went aboard."""
+    """Put the goods waiting longest aboard a trip already sailing that has room and lands
+    them no later than a new trip would (`new_landing`, without transfer and unloading,
+    which every trip adds alike): one that loads after they reach the port, or a boat's
+    last trip so far held up to HOLD_S for them where the plan's measure gains (`_hours`:
+    what they save against what the goods aboard lose). A planned first trip can leave room
+    its plan did not fill: a boat was sailed 566 km from Rạch Giá to land one boom section
+    at Côn Đảo 1.3 h after the boat with room for it; at Nghi Sơn a partner boat sailed
+    524 km from Hải Phòng for one pump that reached the port 9 s after the boat with room
+    had loaded. Whether any went aboard."""
+    trips, free = sailing
     head = waiting[0]
     spec = problem.items[head.assignment.item]
     kg, m3 = spec.unit_weight_kg, spec.unit_volume_m3
-    sooner = [
-        (trip.start + sea.sail_seconds(boat), boat.id, boat, trip)
-        for boat, boat_trips in trips.items()
-        for trip in boat_trips
-        if trip.start + sea.transfer_s >= head.ready and _fit(boat, trip, kg, m3) > 0
-    ]
-    if not sooner:
+
+    def hours(a: Assignment, key: int) -> float:
+        return _hours(params, sea, a, key, limits)
+
+    options: list[tuple[int, str, int, Boat, _Trip]] = []
+    for boat, boat_trips in trips.items():
+        for trip in boat_trips:
+            units = min(head.units, _fit(boat, trip, kg, m3))
+            hold = max(0, head.ready - trip.start - sea.transfer_s)
+            key = trip.start + sea.sail_seconds(boat)
+            if units <= 0 or key + hold > new_landing:  # as soon: no boat need sail for them
+                continue
+            if hold and (trip is not boat_trips[-1] or hold > HOLD_S):
+                continue
+            lost = sum(q * (hours(a, key + hold) - hours(a, key)) for _p, a, q, _t in trip.cargo)
+            mine = head.assignment
+            saved = units * (hours(mine, new_landing) - hours(mine, key + hold))
+            if hold and lost >= saved:
+                continue
+            options.append((key + hold, boat.id, hold, boat, trip))
+    if not options:
         return False
-    landing, _, boat, trip = min(sooner, key=lambda x: (x[0], x[1]))
-    if landing > new_landing:  # as soon: no boat need sail for them alone
-        return False
+    _, _, hold, boat, trip = min(options, key=lambda x: (x[0], x[1]))
+    if hold:
+        trip.start += hold
+        free[boat] = trip.start + _round_trip(params, sea, boat)
     _take(problem, trip, head, min(head.units, _fit(boat, trip, kg, m3)), waiting)
     return True
+
+
+def _hours(
+    params: DispatchParams,
+    sea: SeaLeg,
+    a: Assignment,
+    key: int,
+    limits: dict[tuple[str, str], int],
+) -> float:
+    """A unit's share of the plan's measure if its trip leaves the port at `key` less the
+    crossing: priority-weighted hours until it lands, and `beyond_bound_h` more past its
+    line's bound rule (as `_cost` counts it)."""
+    landed = key + sea.transfer_s + params.unload_seconds
+    limit = limits.get((a.line.incident, a.line.item))
+    late = limit is not None and landed > limit
+    return a.line.weight * (landed / 3600 + (params.beyond_bound_h if late else 0.0))
 
 
 def _take(

@@ -274,3 +274,33 @@ def test_goods_a_planned_first_trip_left_behind_go_on_it_where_it_has_room() -> 
     assert set(trips) == {fast}
     (trip,) = trips[fast]
     assert sum(units for _p, _a, units, _t in trip.cargo) == 6
+
+
+def test_a_boat_waits_seconds_for_a_late_section_rather_than_another_boat_sailing_for_it() -> None:
+    # F loads the first 5 sections from 1 h (aboard by 1.5 h); the sixth reaches the port 9 s
+    # after that. L, due at 3 h, would land it alone at 4.25 h: F waits the 9 s and lands all
+    # 6 at 2.25 h (Nghi Sơn: a partner boat sailed 524 km from Hải Phòng for one pump).
+    fast = Boat("F", "A", 10_000, 10.0, 30.0)
+    late = Boat("L", "A", 10_000, 10.0, 30.0, available_from=3 * H)
+    problem = sea_problem([Demand("BOOM", 6, 8 * H, 5)], (fast, late))
+    sea = problem.incidents[0].sea
+    assert sea is not None
+    line = Line("1", 0, "BOOM", 6, 8 * H, 5)
+
+    def waiting() -> list[_Waiting]:
+        first = Assignment("A", line, "BOOM", 0, 5, H)
+        return [
+            _Waiting(H, 0, first, 5, "A/truck/1"),
+            _Waiting(H + H // 2 + 9, 1, replace(first, quantity=1), 1, "A/truck/2"),
+        ]
+
+    trips = _sail(problem, PARAMS, sea, waiting(), {})
+    assert set(trips) == {fast}
+    (trip,) = trips[fast]
+    assert trip.start == H + 9
+    assert sum(units for _p, _a, units, _t in trip.cargo) == 6
+    # were the first 5 to land past their line's bound rule 5 s after their landing
+    # unheld, holding would cost more than it saves: L sails for the sixth
+    unheld = H + sea.transfer_s + H + PARAMS.unload_seconds
+    held = _sail(problem, PARAMS, sea, waiting(), {}, {("1", "BOOM"): unheld + 5})
+    assert set(held) == {fast, late}
