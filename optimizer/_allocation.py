@@ -265,7 +265,7 @@ class _Model:
                 landed = inc.landing(first, params.unload_seconds)
                 if landed is None:  # no boat can take the goods on from the port
                     continue
-                if not in_reach(
+                if not inc.national and not in_reach(
                     params, inc, soonest_landing(problem, params, fleet, depot.location, inc)
                 ):
                     continue
