@@ -54,36 +54,54 @@ def straight_seconds(
     return params.load_seconds + drive + params.unload_seconds
 
 
+def depots_in_reach(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    incident: IncidentDemand,
+    matrix: Matrix | None = None,
+) -> frozenset[str]:
+    """The depots the incident may draw on: every one for a national-level incident; for a
+    provincial one those whose first load lands within its reach (`_fleets.in_reach`, as
+    the allocation does). The same for every line of an incident, so worked out once."""
+    if incident.national:
+        return frozenset(d.code for d in problem.depots)
+    fleet = fleets(problem)
+    return frozenset(
+        d.code
+        for d in problem.depots
+        if in_reach(
+            params,
+            incident,
+            soonest_landing(problem, params, fleet[d.code], d.location, incident, matrix),
+        )
+    )
+
+
 def sources(
     problem: DispatchProblem,
     params: DispatchParams,
     incident: IncidentDemand,
     item: str,
     matrix: Matrix | None = None,
+    reach: frozenset[str] | None = None,
 ) -> list[Source]:
     """Every depot's usable units for a line, nearest first (a substitute counts as
     arriving `substitute_penalty_h` later), by sea too where the site is at sea (the
     fastest boat, straight from the port). A provincial incident leaves reserve floors
-    and depots beyond its reach (`_fleets.in_reach`, as the allocation does)."""
+    and depots beyond its reach (`reach`, `depots_in_reach` if not given)."""
+    if reach is None:
+        reach = depots_in_reach(problem, params, incident, matrix)
     matrix = matrix or problem.seconds
     spec = problem.items[item]
     out: list[Source] = []
-    fleet = {} if incident.national else fleets(problem)
     for depot in problem.depots:
+        if depot.code not in reach:
+            continue
         at_location = straight_seconds(problem, params, depot.location, incident.location, matrix)
         arrival = (
             None if at_location is None else incident.landing(at_location, params.unload_seconds)
         )
         if arrival is None:
-            continue
-        soonest = (
-            None
-            if incident.national
-            else soonest_landing(
-                problem, params, fleet[depot.code], depot.location, incident, matrix
-            )
-        )
-        if not in_reach(params, incident, soonest):
             continue
         for rank, code in enumerate((item, *spec.substitutes)):
             if incident.sea is not None and not incident.sea.carries(problem.items[code]):
@@ -117,11 +135,13 @@ Bounds = dict[tuple[str, str], tuple[int | None, list[tuple[Source, int]]]]
 
 def line_bounds(problem: DispatchProblem, params: DispatchParams) -> Bounds:
     """Per (incident, item) the bound and the nearest-first units behind it."""
-    return {
-        (inc.id, dem.item): earliest(sources(problem, params, inc, dem.item), dem.quantity)
-        for inc in problem.incidents
-        for dem in inc.demands
-    }
+    out: Bounds = {}
+    for inc in problem.incidents:
+        reach = depots_in_reach(problem, params, inc)
+        for dem in inc.demands:
+            found = sources(problem, params, inc, dem.item, reach=reach)
+            out[(inc.id, dem.item)] = earliest(found, dem.quantity)
+    return out
 
 
 def objective_bound(

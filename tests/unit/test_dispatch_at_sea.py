@@ -256,20 +256,33 @@ def test_units_that_waited_at_the_port_for_room_on_a_boat_say_so_not_second_trip
     assert "more than one trip" not in line.reason
 
 
+FAST = Boat("F", "A", 10_000, 10.0, 30.0)
+LATE = Boat("L", "A", 10_000, 10.0, 30.0, available_from=3 * H)
+
+
+def six_sections(sixth_at: int) -> tuple[DispatchProblem, SeaLeg, list[_Waiting]]:
+    """Boats F (at the port now) and L (due at 3 h), 30 km out at 30 km/h; 5 boom sections
+    at the port at 1 h and the sixth at `sixth_at`, waiting for a boat."""
+    problem = sea_problem([Demand("BOOM", 6, 8 * H, 5)], (FAST, LATE))
+    sea = problem.incidents[0].sea
+    assert sea is not None
+    first = Assignment("A", Line("1", 0, "BOOM", 6, 8 * H, 5), "BOOM", 0, 5, H)
+    return (
+        problem,
+        sea,
+        [
+            _Waiting(H, 0, first, 5, "A/truck/1"),
+            _Waiting(sixth_at, 1, replace(first, quantity=1), 1, "A/truck/2"),
+        ],
+    )
+
+
 def test_goods_a_planned_first_trip_left_behind_go_on_it_where_it_has_room() -> None:
     # Boat F's planned first trip loads at 2 h with 5 of the 6 sections (the plan left one
     # out); the sixth is at the port at 1.5 h. Boat L, due at the port at 3 h, would land
     # it alone at 4.75 h; F, with room for 10, lands it with the others at 3.75 h.
-    fast = Boat("F", "A", 10_000, 10.0, 30.0)
-    late = Boat("L", "A", 10_000, 10.0, 30.0, available_from=3 * H)
-    problem = sea_problem([Demand("BOOM", 6, 8 * H, 5)], (fast, late))
-    sea = problem.incidents[0].sea
-    assert sea is not None
-    line = Line("1", 0, "BOOM", 6, 8 * H, 5)
-    waiting = [
-        _Waiting(H, 0, Assignment("A", line, "BOOM", 0, 5, H), 5, "A/truck/1"),
-        _Waiting(H + H // 2, 1, Assignment("A", line, "BOOM", 0, 1, H), 1, "A/truck/2"),
-    ]
+    fast = FAST
+    problem, sea, waiting = six_sections(H + H // 2)
     trips = _sail(problem, PARAMS, sea, waiting, {fast: FirstTrip(2 * H, ((0, 5),))})
     assert set(trips) == {fast}
     (trip,) = trips[fast]
@@ -280,21 +293,9 @@ def test_a_boat_waits_seconds_for_a_late_section_rather_than_another_boat_sailin
     # F loads the first 5 sections from 1 h (aboard by 1.5 h); the sixth reaches the port 9 s
     # after that. L, due at 3 h, would land it alone at 4.25 h: F waits the 9 s and lands all
     # 6 at 2.25 h (Nghi Sơn: a partner boat sailed 524 km from Hải Phòng for one pump).
-    fast = Boat("F", "A", 10_000, 10.0, 30.0)
-    late = Boat("L", "A", 10_000, 10.0, 30.0, available_from=3 * H)
-    problem = sea_problem([Demand("BOOM", 6, 8 * H, 5)], (fast, late))
-    sea = problem.incidents[0].sea
-    assert sea is not None
-    line = Line("1", 0, "BOOM", 6, 8 * H, 5)
-
-    def waiting() -> list[_Waiting]:
-        first = Assignment("A", line, "BOOM", 0, 5, H)
-        return [
-            _Waiting(H, 0, first, 5, "A/truck/1"),
-            _Waiting(H + H // 2 + 9, 1, replace(first, quantity=1), 1, "A/truck/2"),
-        ]
-
-    trips = _sail(problem, PARAMS, sea, waiting(), {})
+    fast, late = FAST, LATE
+    problem, sea, waiting = six_sections(H + H // 2 + 9)
+    trips = _sail(problem, PARAMS, sea, waiting, {})
     assert set(trips) == {fast}
     (trip,) = trips[fast]
     assert trip.start == H + 9
@@ -302,5 +303,6 @@ def test_a_boat_waits_seconds_for_a_late_section_rather_than_another_boat_sailin
     # were the first 5 to land past their line's bound rule 5 s after their landing
     # unheld, holding would cost more than it saves: L sails for the sixth
     unheld = H + sea.transfer_s + H + PARAMS.unload_seconds
-    held = _sail(problem, PARAMS, sea, waiting(), {}, {("1", "BOOM"): unheld + 5})
+    _, _, waiting = six_sections(H + H // 2 + 9)
+    held = _sail(problem, PARAMS, sea, waiting, {}, {("1", "BOOM"): unheld + 5})
     assert set(held) == {fast, late}
